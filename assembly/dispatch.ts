@@ -1,0 +1,152 @@
+// Export dispatch: which world export runs for which metadata index, and how
+// its result is handed back (the callback ABI for the async exports).
+//
+// eryx hard-codes the export indices: execute=0, snapshot-state=1,
+// restore-state=2, clear-state=3, finalize-preinit=4 (sync).
+
+import { Cx, cxFree, cxNew, popList, popString, pushBytes, pushCase, pushString } from "./abi/value-stack";
+import { exportFunc } from "./abi/metadata";
+import { CALLBACK_EXIT, resetAdapterState } from "./abi/intrinsics";
+import { mallocCopy, wasilibcResetPreopens } from "./libc";
+import { fatal } from "./fatal";
+import {
+  callGlue, glueFunction, initializeInterpreter, interpreterReady, newStr, Outcome, STATUS_OK, strData, takeErrorText, tuple1,
+} from "./python/interpreter";
+import { decref, PyBytes_AsStringAndSize, PyBytes_FromStringAndSize, PyTuple_New } from "./python/cpython";
+
+const EXPORT_EXECUTE: u32 = 0;
+const EXPORT_SNAPSHOT_STATE: u32 = 1;
+const EXPORT_RESTORE_STATE: u32 = 2;
+const EXPORT_CLEAR_STATE: u32 = 3;
+const EXPORT_FINALIZE_PREINIT: u32 = 4;
+
+const RESULT_OK: u32 = 0;
+const RESULT_ERR: u32 = 1;
+
+let execFn: usize = 0;
+let snapshotFn: usize = 0;
+let restoreFn: usize = 0;
+let clearFn: usize = 0;
+
+const outcome = changetype<Outcome>(memory.data(offsetof<Outcome>()));
+const scratch = memory.data(8);
+
+export function initialize(): void {
+  initializeInterpreter();
+  if (!interpreterReady()) return;
+  execFn = glueFunction("_eryx_exec");
+  snapshotFn = glueFunction("_eryx_snapshot");
+  restoreFn = glueFunction("_eryx_restore");
+  clearFn = glueFunction("_eryx_clear");
+}
+
+export function exportStart(which: u32): usize {
+  if (exportFunc(which) === null) fatal("export index " + which.toString() + " is not in this world");
+  return changetype<usize>(cxNew());
+}
+
+/** Sync exports: only finalize-preinit. Results (none) stay on the cx. */
+export function exportCall(cx: usize, which: u32): void {
+  if (which != EXPORT_FINALIZE_PREINIT) fatal("export " + which.toString() + " is not synchronous");
+  // Forget every WASI handle before a memory snapshot is taken, so none is baked into the image.
+  resetAdapterState();
+  wasilibcResetPreopens();
+}
+
+export function exportFinish(cx: usize, which: u32): void {
+  cxFree(changetype<Cx>(cx));
+}
+
+export function exportAsyncCall(cxPtr: usize, which: u32): u32 {
+  let cx = changetype<Cx>(cxPtr);
+  if (which == EXPORT_EXECUTE) execute(cx);
+  else if (which == EXPORT_SNAPSHOT_STATE) snapshotState(cx);
+  else if (which == EXPORT_RESTORE_STATE) restoreState(cx);
+  else if (which == EXPORT_CLEAR_STATE) clearState(cx);
+  else fatal("export " + which.toString() + " is not asynchronous");
+  return finish(cx, which);
+}
+
+export function exportAsyncCallback(event: u32, handle: u32, payload: u32, which: u32): u32 {
+  // Nothing suspends yet, so the host never has a reason to call back.
+  fatal("async callback for export " + which.toString() + " with no suspended call");
+  return CALLBACK_EXIT;
+}
+
+/** Hands the result on the cx to the export's task.return, frees the cx, and exits. */
+function finish(cx: Cx, which: u32): u32 {
+  call_indirect<void>(exportFunc(which)!.taskReturn, changetype<usize>(cx));
+  cxFree(cx);
+  return CALLBACK_EXIT;
+}
+
+function pushErrText(cx: Cx, text: string): void {
+  let bytes = String.UTF8.encode(text);
+  pushString(cx, mallocCopy(changetype<usize>(bytes), bytes.byteLength), bytes.byteLength, true);
+  __release(changetype<usize>(bytes));
+  pushCase(cx, RESULT_ERR, true);
+}
+
+/** Pushes `result<string, string>` from an outcome whose value is a str (or an error text). */
+function pushStringResult(cx: Cx, o: Outcome): void {
+  if (o.error !== null) { pushErrText(cx, o.error!); return; }
+  let len = pushPyStr(cx, o.value);
+  if (len < 0) { pushErrText(cx, takeErrorText("result is not valid text")); return; }
+  pushCase(cx, o.status == STATUS_OK ? RESULT_OK : RESULT_ERR, true);
+}
+
+/** Pushes a copy of a Python str's UTF-8 bytes; -1 if it cannot be encoded. */
+function pushPyStr(cx: Cx, str: usize): isize {
+  let data = strData(str, scratch);
+  decref(str);
+  if (!data) return -1;
+  let len = load<usize>(scratch);
+  pushString(cx, mallocCopy(data, len), len, true);
+  return <isize>len;
+}
+
+function execute(cx: Cx): void {
+  let len = popString(cx, scratch);
+  let ptr = load<usize>(scratch);
+  if (!interpreterReady()) { pushErrText(cx, "Python not initialized"); return; }
+  let code = newStr(ptr, len);
+  if (!code) { pushErrText(cx, takeErrorText("Invalid code string")); return; }
+  callGlue(execFn, tuple1(code), outcome);
+  pushStringResult(cx, outcome);
+}
+
+function snapshotState(cx: Cx): void {
+  if (!interpreterReady()) { pushErrText(cx, "Python not initialized"); return; }
+  callGlue(snapshotFn, PyTuple_New(0), outcome);
+  if (outcome.error !== null) { pushErrText(cx, "Failed to snapshot state: " + outcome.error!); return; }
+  if (outcome.status != STATUS_OK) { pushStringResult(cx, outcome); return; }
+  if (PyBytes_AsStringAndSize(outcome.value, scratch, scratch + 4) < 0) {
+    decref(outcome.value);
+    pushErrText(cx, takeErrorText("Failed to snapshot state"));
+    return;
+  }
+  let data = load<usize>(scratch);
+  let len = load<usize>(scratch + 4);
+  pushBytes(cx, mallocCopy(data, len), len, true);
+  decref(outcome.value);
+  pushCase(cx, RESULT_OK, true);
+}
+
+function restoreState(cx: Cx): void {
+  let len = popList(cx, scratch);
+  let ptr = load<usize>(scratch);
+  if (!interpreterReady()) { pushErrText(cx, "Python not initialized"); return; }
+  let bytes = PyBytes_FromStringAndSize(ptr, <isize>len);
+  if (!bytes) { pushErrText(cx, takeErrorText("Failed to restore state")); return; }
+  callGlue(restoreFn, tuple1(bytes), outcome);
+  if (outcome.error !== null) { pushErrText(cx, "Failed to restore state: " + outcome.error!); return; }
+  if (outcome.status != STATUS_OK) { pushStringResult(cx, outcome); return; }
+  decref(outcome.value);
+  pushCase(cx, RESULT_OK, false);
+}
+
+function clearState(cx: Cx): void {
+  if (!interpreterReady()) return;
+  callGlue(clearFn, PyTuple_New(0), outcome);
+  decref(outcome.value); // clear-state never fails towards the host
+}

@@ -1,0 +1,3 @@
+// Entry point of liberyx_runtime.so: the wit-dylib interpreter interface.
+import "./abort";
+export * from "./abi/exports";

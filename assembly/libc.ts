@@ -1,0 +1,25 @@
+// The few libc functions the runtime calls directly (resolved against
+// libc.so's exports by the component linker).
+
+// @ts-ignore: decorator
+@external("env", "malloc") export declare function malloc(size: usize): usize;
+// @ts-ignore: decorator
+@external("env", "calloc") export declare function calloc(count: usize, size: usize): usize;
+// @ts-ignore: decorator
+@external("env", "realloc") export declare function realloc(ptr: usize, size: usize): usize;
+// @ts-ignore: decorator
+@external("env", "free") export declare function free(ptr: usize): void;
+// @ts-ignore: decorator
+@external("env", "abort") export declare function abort(): void;
+// @ts-ignore: decorator
+@external("env", "write") export declare function write(fd: i32, buf: usize, len: usize): isize;
+// @ts-ignore: decorator
+@external("env", "__wasilibc_reset_preopens") export declare function wasilibcResetPreopens(): void;
+
+/** Copies `len` bytes into a fresh malloc block (a zero-length copy still gets a block). */
+export function mallocCopy(src: usize, len: usize): usize {
+  let dst = malloc(len > 0 ? len : 1);
+  if (dst == 0) abort();
+  memory.copy(dst, src, len);
+  return dst;
+}

@@ -1,0 +1,134 @@
+// The embedded CPython interpreter: initialisation, the glue, and the calls
+// that cross from the runtime into Python. Each call returns an `Outcome`:
+// the `(status, value)` pair the glue's entry points return (see
+// python/_eryx_exec.py), or an error text when Python itself failed.
+
+import { GLUE } from "../generated/glue";
+import {
+  decref, Py_CompileStringExFlags, Py_file_input, Py_InitializeEx, PyDict_GetItemString, PyErr_GetRaisedException,
+  PyEval_EvalCode, PyImport_AddModule, PyLong_AsLong, PyModule_GetDict, PyObject_CallObject, PyObject_Str,
+  PyTuple_GetItem, PyTuple_New, PyTuple_SetItem, PyUnicode_AsUTF8AndSize, PyUnicode_FromStringAndSize, Py_IncRef,
+} from "./cpython";
+import { write } from "../libc";
+
+export const STATUS_OK: i32 = 0;
+export const STATUS_ERROR: i32 = 1;
+export const STATUS_PENDING: i32 = 2;
+
+let mainDict: usize = 0;
+let ready = false;
+
+/** A NUL-terminated UTF-8 copy of `s` (an AS ArrayBuffer: owned by the caller, usually kept for life). */
+export function cstr(s: string): usize {
+  return changetype<usize>(String.UTF8.encode(s, true));
+}
+
+function stderr(text: string): void {
+  let bytes = String.UTF8.encode(text);
+  write(2, changetype<usize>(bytes), <usize>bytes.byteLength);
+  __release(changetype<usize>(bytes));
+}
+
+/** `str(exception)` of the pending Python exception (cleared), for messages. */
+export function takeErrorText(context: string): string {
+  let exc = PyErr_GetRaisedException();
+  if (!exc) return context;
+  let text = context;
+  let str = PyObject_Str(exc);
+  if (str) {
+    text = context + ": " + utf8ToString(str);
+    decref(str);
+  }
+  decref(exc);
+  return text;
+}
+
+/** Decodes a Python str into an AS string (for short messages only). */
+function utf8ToString(str: usize): string {
+  let sizeBox = memory.data(sizeof<usize>());
+  let data = PyUnicode_AsUTF8AndSize(str, sizeBox);
+  if (!data) return "(undecodable)";
+  return String.UTF8.decodeUnsafe(data, load<usize>(sizeBox));
+}
+
+/**
+ * Starts CPython (environment and preopens come from WASI: PYTHONHOME,
+ * PYTHONPATH) and runs the glue in `__main__`. Failures are reported on
+ * stderr and leave `ready` false, so every execute answers with an Err.
+ */
+export function initializeInterpreter(): void {
+  Py_InitializeEx(0);
+  let main = PyImport_AddModule(cstr("__main__"));
+  if (!main) { stderr("eryx-as: cannot create __main__: " + takeErrorText("") + "\n"); return; }
+  mainDict = PyModule_GetDict(main);
+  for (let i = 0; i < GLUE.length; i++) {
+    let name = GLUE[i][0];
+    let code = Py_CompileStringExFlags(cstr(GLUE[i][1]), cstr("<eryx:" + name + ">"), Py_file_input, 0, -1);
+    let result = code ? PyEval_EvalCode(code, mainDict, mainDict) : 0;
+    decref(code);
+    if (!result) {
+      stderr("eryx-as: the runtime glue " + name + " failed: " + takeErrorText("") + "\n");
+      return;
+    }
+    decref(result);
+  }
+  ready = true;
+}
+
+export function interpreterReady(): bool {
+  return ready;
+}
+
+/** A borrowed reference to a glue function in `__main__` (0 if missing). */
+export function glueFunction(name: string): usize {
+  let key = cstr(name);
+  let fn = PyDict_GetItemString(mainDict, key);
+  __release(key);
+  if (fn) Py_IncRef(fn); // kept for the instance's lifetime
+  return fn;
+}
+
+/** What a glue entry point answered. `value` is a new reference (or 0). */
+@unmanaged export class Outcome {
+  status: i32;
+  value: usize;
+  error: string | null;
+}
+
+/**
+ * Calls `fn(*args)` (args: a new tuple reference, consumed) and unpacks the
+ * `(status, value)` answer. A failure of the call itself becomes an error
+ * outcome with the exception text.
+ */
+export function callGlue(fn: usize, args: usize, out: Outcome): void {
+  out.value = 0;
+  out.error = null;
+  let result = PyObject_CallObject(fn, args);
+  decref(args);
+  if (!result) {
+    out.status = STATUS_ERROR;
+    out.error = takeErrorText("eryx-as runtime error");
+    return;
+  }
+  out.status = PyLong_AsLong(PyTuple_GetItem(result, 0));
+  let value = PyTuple_GetItem(result, 1);
+  if (value) Py_IncRef(value);
+  out.value = value;
+  decref(result);
+}
+
+export function tuple1(item: usize): usize {
+  let t = PyTuple_New(1);
+  PyTuple_SetItem(t, 0, item);
+  return t;
+}
+
+/** A new Python str from UTF-8 bytes (0 with the exception set when invalid). */
+export function newStr(ptr: usize, len: usize): usize {
+  return PyUnicode_FromStringAndSize(ptr, <isize>len);
+}
+
+/** UTF-8 view of a Python str: returns the data pointer and stores the length at `lenOut`. */
+export function strData(str: usize, lenOut: usize): usize {
+  return PyUnicode_AsUTF8AndSize(str, lenOut);
+}

@@ -1,0 +1,107 @@
+// `npm run link`: every stage from sources and the pinned registry packages
+// to dist/runtime.wasm. Each stage is a typed function with explicit inputs
+// and outputs (callable from tests); this file only composes them.
+
+import { mkdirSync, statSync, writeFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compileTwice } from "./compile.ts";
+import { embedGlue } from "./glue.ts";
+import { formatBytes, stage } from "./log.ts";
+import { relocate, type RelocateReport } from "./relocate.ts";
+import { ensureWasmTools, runWasmTools } from "./tools.ts";
+import { vendor, type Vendored } from "./vendor.ts";
+
+export const RUNTIME_LIBRARY = "liberyx_runtime.so";
+export const BINDINGS_LIBRARY = "liberyx_bindings.so";
+
+export interface LinkOptions {
+  root: string;
+  /** Where build intermediates go (default build/). */
+  buildDir?: string;
+  /** The component (default dist/runtime.wasm). */
+  output?: string;
+  /** Libraries linked before ours only to move its memory base (relocation tests). */
+  padding?: string[];
+}
+
+export interface LinkResult {
+  runtimeLibrary: string;
+  component: string;
+  relocation: RelocateReport;
+  sizes: { runtimeLibrary: number; component: number };
+}
+
+/** Stage: assembly/ → liberyx_runtime.so (a PIC dylib with our own dylink.0). */
+export async function buildRuntimeLibrary(root: string, outPath: string): Promise<RelocateReport> {
+  embedGlue(root);
+  const [a, b] = await compileTwice({
+    entry: "assembly/index.ts",
+    runtime: "./assembly/rt/libc-runtime",
+    abort: "assembly/abort/runtimeAbort",
+    optimize: true,
+  });
+  const { bytes, report } = relocate(a, b, {
+    needed: ["libc.so", "libpython3.14.so"],
+    keepExport: (name) => name.startsWith("wit_dylib_") || name === "_initialize",
+    keepNames: true,
+  });
+  writeFileSync(outPath, bytes);
+  return report;
+}
+
+/** Stage: wit/ → liberyx_bindings.so, naming our library as its interpreter. */
+export function buildBindings(wasmTools: string, root: string, outPath: string): void {
+  runWasmTools(wasmTools, "bindings", ["wit-dylib", join(root, "wit"), "--interpreter", RUNTIME_LIBRARY, "-o", outPath, "/dev/null"]);
+}
+
+/** Stage: all libraries → one component, in the order of toolchain.md §3. */
+export function linkComponent(wasmTools: string, v: Vendored, libs: { runtime: string; bindings: string; padding?: string[] }, outPath: string): void {
+  const ordered = [...v.libraries, ...(libs.padding ?? []), libs.runtime, libs.bindings];
+  runWasmTools(wasmTools, "component link", [
+    "component", "link", "--use-built-in-libdl", "--validate",
+    "--adapt", `wasi_snapshot_preview1=${v.adapter}`,
+    ...ordered, "-o", outPath,
+  ]);
+}
+
+export async function link(options: LinkOptions): Promise<LinkResult> {
+  const root = options.root;
+  const buildDir = options.buildDir ?? join(root, "build");
+  const output = options.output ?? join(root, "dist", "runtime.wasm");
+  mkdirSync(buildDir, { recursive: true });
+  mkdirSync(join(output, ".."), { recursive: true });
+
+  let done = stage("tools", "wasm-tools");
+  const wasmTools = ensureWasmTools(root, (line) => process.stdout.write(`[link]   ${line}\n`));
+  done(wasmTools);
+
+  done = stage("vendor", "CPython 3.14 WASI build from the componentize-py wheel");
+  const vendored = vendor({ cacheDir: join(root, ".cache"), stdlibDir: join(root, "dist", "python-stdlib"), lockPath: join(root, "link", "vendor.lock.json") });
+  done(`${vendored.libraries.length} libraries, adapter, stdlib in ${vendored.stdlibDir}`);
+
+  done = stage("runtime", "asc ×2 + relocation");
+  const runtimeLibrary = join(buildDir, RUNTIME_LIBRARY);
+  const relocation = await buildRuntimeLibrary(root, runtimeLibrary);
+  runWasmTools(wasmTools, "runtime", ["validate", runtimeLibrary]);
+  done(`${RUNTIME_LIBRARY} ${formatBytes(statSync(runtimeLibrary).size)}, ${relocation.codeRelocations} code + ${relocation.dataRelocations} data + ${relocation.globalRelocations} global relocations`);
+
+  done = stage("bindings", "wasm-tools wit-dylib");
+  const bindings = join(buildDir, BINDINGS_LIBRARY);
+  buildBindings(wasmTools, root, bindings);
+  done(BINDINGS_LIBRARY);
+
+  done = stage("component", "wasm-tools component link");
+  linkComponent(wasmTools, vendored, { runtime: runtimeLibrary, bindings, padding: options.padding }, output);
+  done(`${output} ${formatBytes(statSync(output).size)}`);
+
+  return {
+    runtimeLibrary,
+    component: output,
+    relocation,
+    sizes: { runtimeLibrary: statSync(runtimeLibrary).size, component: statSync(output).size },
+  };
+}
+
+export function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, "utf8")) as T;
+}
