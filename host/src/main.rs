@@ -1,1 +1,149 @@
-fn main() {}
+//! eryx-as-host: the reference host for the eryx-as runtime component.
+//!
+//! This file only parses the command line; see `cli.rs` (one-shot and session
+//! runs), `serve.rs` (the JSON-lines protocol), `engine.rs` (wasmtime setup)
+//! and `callbacks.rs` (the host callbacks).
+
+mod callbacks;
+mod cli;
+mod engine;
+mod serve;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use callbacks::Registry;
+use engine::{Runtime, RuntimeOptions};
+
+const USAGE: &str = "\
+usage: eryx-as-host [options] -c CODE
+       eryx-as-host [options] FILE
+       eryx-as-host [options] --session (-c CODE | FILE)...
+       eryx-as-host [options] --serve
+
+options:
+  --runtime PATH         the runtime component (default dist/runtime.wasm)
+  --stdlib DIR           the Python stdlib directory (default dist/python-stdlib)
+  --site-packages DIR    mount DIR read-only as /site-packages-<i> (repeatable)
+  -c CODE                Python code to execute
+  --session              run every snippet in order in one instance
+  --serve                answer JSON-lines requests on stdin (see serve.rs)
+  -h, --help             show this help";
+
+enum Mode {
+    Run { snippets: Vec<String>, session: bool },
+    Serve,
+}
+
+struct Args {
+    options: RuntimeOptions,
+    mode: Mode,
+}
+
+fn parse_args(argv: Vec<String>) -> Result<Option<Args>, String> {
+    let mut runtime = PathBuf::from("dist/runtime.wasm");
+    let mut stdlib = PathBuf::from("dist/python-stdlib");
+    let mut site_packages = Vec::new();
+    let mut snippets = Vec::new();
+    let mut session = false;
+    let mut serve = false;
+
+    let mut it = argv.into_iter();
+    while let Some(arg) = it.next() {
+        // Accept both `--flag value` and `--flag=value`.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            match inline.clone() {
+                Some(v) => Ok(v),
+                None => it.next().ok_or_else(|| format!("{name} needs a value")),
+            }
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--runtime" => runtime = PathBuf::from(value("--runtime")?),
+            "--stdlib" => stdlib = PathBuf::from(value("--stdlib")?),
+            "--site-packages" => site_packages.push(PathBuf::from(value("--site-packages")?)),
+            "-c" => snippets.push(value("-c")?),
+            "--session" => session = true,
+            "--serve" => serve = true,
+            f if f.starts_with('-') && f != "-" => return Err(format!("unknown option {f}")),
+            path => {
+                let code = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {path}: {e}"))?;
+                snippets.push(code);
+            }
+        }
+    }
+
+    let mode = if serve {
+        if !snippets.is_empty() || session {
+            return Err("--serve takes no code, file or --session".to_string());
+        }
+        Mode::Serve
+    } else {
+        match snippets.len() {
+            0 => return Err("nothing to run: give -c CODE, a FILE, or --serve".to_string()),
+            1 => {}
+            _ if !session => {
+                return Err("several snippets need --session".to_string());
+            }
+            _ => {}
+        }
+        Mode::Run { snippets, session }
+    };
+    Ok(Some(Args {
+        options: RuntimeOptions {
+            runtime,
+            stdlib,
+            site_packages,
+            guest_stdout_to_stderr: serve,
+        },
+        mode,
+    }))
+}
+
+fn main() {
+    let args = match parse_args(std::env::args().skip(1).collect()) {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            println!("{USAGE}");
+            return;
+        }
+        Err(e) => {
+            eprintln!("eryx-as-host: {e}\n\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("eryx-as-host: cannot start tokio: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = rt.block_on(async move {
+        let runtime = match Runtime::load(args.options, Arc::new(Registry::standard())) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("eryx-as-host: {e:#}");
+                return 1;
+            }
+        };
+        match args.mode {
+            Mode::Run { snippets, session } => cli::run(&runtime, &snippets, session).await,
+            Mode::Serve => match serve::serve(runtime).await {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("eryx-as-host: {e:#}");
+                    1
+                }
+            },
+        }
+    });
+    // Do not wait for abandoned callback timers when shutting down.
+    rt.shutdown_background();
+    std::process::exit(code);
+}
