@@ -124,17 +124,16 @@ fn encode_hex(bytes: &[u8]) -> String {
 impl Server {
     async fn handle_line(&mut self, line: &str) -> Response {
         let started = Instant::now();
-        let parsed: Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(e) => return Response::new(Value::Null).fail(format!("invalid request: {e}")),
-        };
-        let Value::Object(req) = parsed else {
-            return Response::new(Value::Null).fail("invalid request: not a JSON object");
-        };
-        let id = req.get("id").cloned().unwrap_or(Value::Null);
-        let mut resp = match self.handle(&req, Response::new(id.clone())).await {
-            Ok(r) => r,
-            Err(e) => Response::new(id).fail(e),
+        let mut resp = match serde_json::from_str::<Value>(line) {
+            Err(e) => Response::new(Value::Null).fail(format!("invalid request: {e}")),
+            Ok(Value::Object(req)) => {
+                let id = req.get("id").cloned().unwrap_or(Value::Null);
+                match self.handle(&req, Response::new(id.clone())).await {
+                    Ok(r) => r,
+                    Err(e) => Response::new(id).fail(e),
+                }
+            }
+            Ok(_) => Response::new(Value::Null).fail("invalid request: not a JSON object"),
         };
         if resp.elapsed_ms == 0.0 {
             resp.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
