@@ -346,7 +346,7 @@ fn trap_message(e: &anyhow::Error) -> String {
     if timed_out {
         format!("Execution timed out after {EXECUTION_TIMEOUT:?}")
     } else {
-        format!("WASM execution error: {e:?}")
+        format!("WASM execution error: {e:#}")
     }
 }
 
