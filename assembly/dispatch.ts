@@ -6,13 +6,19 @@
 
 import { Cx, cxFree, cxNew, popList, popString, pushBytes, pushCase, pushString } from "./abi/value-stack";
 import { exportFunc } from "./abi/metadata";
-import { CALLBACK_EXIT, resetAdapterState } from "./abi/intrinsics";
+import { CALLBACK_EXIT, CALLBACK_WAIT, CALLBACK_YIELD, EVENT_SUBTASK, resetAdapterState, STATUS_RETURNED } from "./abi/intrinsics";
+import { liftInvokeResult, popInvokeResult, resolveImports } from "./abi/imports";
+import { currentWaitableSet, pendingSubtasks, releaseWaitableSet, unpark } from "./async/subtasks";
+import { setExecuteScope } from "./python/native-module";
 import { mallocCopy, wasilibcResetPreopens } from "./libc";
 import { fatal } from "./fatal";
 import {
-  callGlue, glueFunction, initializeInterpreter, interpreterReady, newStr, Outcome, STATUS_OK, strData, takeErrorText, tuple1,
+  callGlue, glueFunction, initializeInterpreter, interpreterReady, newStr, Outcome, STATUS_OK, STATUS_PENDING, strData, takeErrorText, tuple1,
 } from "./python/interpreter";
-import { decref, PyBytes_AsStringAndSize, PyBytes_FromStringAndSize, PyTuple_New } from "./python/cpython";
+import {
+  decref, PyBytes_AsStringAndSize, PyBytes_FromStringAndSize, PyLong_AsLong, PyLong_FromLong, PyLong_FromUnsignedLong, PyTuple_New,
+  PyTuple_SetItem, PyUnicode_FromStringAndSize,
+} from "./python/cpython";
 
 const EXPORT_EXECUTE: u32 = 0;
 const EXPORT_SNAPSHOT_STATE: u32 = 1;
@@ -27,17 +33,30 @@ let execFn: usize = 0;
 let snapshotFn: usize = 0;
 let restoreFn: usize = 0;
 let clearFn: usize = 0;
+let resumeFn: usize = 0;
+let resolveFn: usize = 0;
+
+// Python's wait modes (python/_eryx_async.py).
+const MODE_WAIT: i32 = 0;
+const MODE_YIELD: i32 = 1;
+
+// The one export that may be suspended at a time (eryx serialises calls).
+let suspendedCx: usize = 0;
+let suspendedWhich: u32 = 0;
 
 const outcome = changetype<Outcome>(memory.data(offsetof<Outcome>()));
 const scratch = memory.data(8);
 
 export function initialize(): void {
+  resolveImports();
   initializeInterpreter();
   if (!interpreterReady()) return;
   execFn = glueFunction("_eryx_exec");
   snapshotFn = glueFunction("_eryx_snapshot");
   restoreFn = glueFunction("_eryx_restore");
   clearFn = glueFunction("_eryx_clear");
+  resumeFn = glueFunction("_eryx_resume");
+  resolveFn = glueFunction("_eryx_async_resolve");
 }
 
 export function exportStart(which: u32): usize {
@@ -59,18 +78,77 @@ export function exportFinish(cx: usize, which: u32): void {
 
 export function exportAsyncCall(cxPtr: usize, which: u32): u32 {
   let cx = changetype<Cx>(cxPtr);
-  if (which == EXPORT_EXECUTE) execute(cx);
-  else if (which == EXPORT_SNAPSHOT_STATE) snapshotState(cx);
+  if (suspendedCx) {
+    pushErrText(cx, "another call is still suspended: the host must not overlap calls into one instance");
+    return finish(cx, which);
+  }
+  if (which == EXPORT_EXECUTE) {
+    setExecuteScope(true);
+    execute(cx);
+    return settle(cx, which);
+  }
+  if (which == EXPORT_SNAPSHOT_STATE) snapshotState(cx);
   else if (which == EXPORT_RESTORE_STATE) restoreState(cx);
   else if (which == EXPORT_CLEAR_STATE) clearState(cx);
   else fatal("export " + which.toString() + " is not asynchronous");
   return finish(cx, which);
 }
 
+/**
+ * The host reports progress of the suspended export: a host callback
+ * returned (SUBTASK/RETURNED), or nothing (NONE, after YIELD). Deliver the
+ * result to Python, let the event loop run, and settle again.
+ */
 export function exportAsyncCallback(event: u32, handle: u32, payload: u32, which: u32): u32 {
-  // Nothing suspends yet, so the host never has a reason to call back.
-  fatal("async callback for export " + which.toString() + " with no suspended call");
-  return CALLBACK_EXIT;
+  if (!suspendedCx || which != suspendedWhich) return CALLBACK_EXIT; // nothing of ours is waiting
+  let cx = changetype<Cx>(suspendedCx);
+  suspendedCx = 0;
+  setExecuteScope(true);
+  if (event == EVENT_SUBTASK && payload == STATUS_RETURNED) deliverSubtaskResult(handle);
+  callGlue(resumeFn, PyTuple_New(0), outcome);
+  return settle(cx, which);
+}
+
+/** Lifts the result of a returned subtask and resolves its Python future. */
+function deliverSubtaskResult(subtask: u32): void {
+  let callCx = unpark(subtask, scratch);
+  if (!callCx) return;
+  liftInvokeResult(callCx, load<usize>(scratch));
+  let ok = popInvokeResult(changetype<Cx>(callCx), scratch, scratch + 4);
+  let text = PyUnicode_FromStringAndSize(load<usize>(scratch), <isize>load<usize>(scratch + 4));
+  cxFree(changetype<Cx>(callCx));
+  if (!text) text = PyUnicode_FromStringAndSize(0, 0); // invalid UTF-8 from the host: an empty error
+  let args = PyTuple_New(3);
+  PyTuple_SetItem(args, 0, PyLong_FromUnsignedLong(subtask));
+  PyTuple_SetItem(args, 1, PyLong_FromLong(ok ? 1 : 0));
+  PyTuple_SetItem(args, 2, text);
+  callGlue(resolveFn, args, outcome);
+  decref(outcome.value);
+}
+
+/**
+ * After execute or a resume: either suspend (return WAIT or YIELD to the
+ * host, keeping the cx) or push the result and finish.
+ */
+function settle(cx: Cx, which: u32): u32 {
+  if (outcome.error === null && outcome.status == STATUS_PENDING) {
+    let mode = PyLong_AsLong(outcome.value);
+    decref(outcome.value);
+    let set = currentWaitableSet();
+    if (mode == MODE_YIELD || (mode == MODE_WAIT && set && pendingSubtasks())) {
+      suspendedCx = changetype<usize>(cx);
+      suspendedWhich = which;
+      setExecuteScope(false);
+      return mode == MODE_YIELD ? CALLBACK_YIELD : CALLBACK_WAIT | (set << 4);
+    }
+    outcome.status = 1;
+    outcome.value = 0;
+    outcome.error = "eryx-as runtime error: Python waits for a host callback, but none is in flight";
+  }
+  setExecuteScope(false);
+  pushStringResult(cx, outcome);
+  releaseWaitableSet();
+  return finish(cx, which);
 }
 
 /** Hands the result on the cx to the export's task.return, frees the cx, and exits. */
@@ -98,10 +176,10 @@ function pushStringResult(cx: Cx, o: Outcome): void {
 /** Pushes a copy of a Python str's UTF-8 bytes; -1 if it cannot be encoded. */
 function pushPyStr(cx: Cx, str: usize): isize {
   let data = strData(str, scratch);
-  decref(str);
-  if (!data) return -1;
+  if (!data) { decref(str); return -1; }
   let len = load<usize>(scratch);
-  pushString(cx, mallocCopy(data, len), len, true);
+  pushString(cx, mallocCopy(data, len), len, true); // copy before the str (which owns `data`) goes
+  decref(str);
   return <isize>len;
 }
 

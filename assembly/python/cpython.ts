@@ -80,3 +80,27 @@ export const Py_file_input: i32 = 257;
 @inline export function decref(obj: usize): void {
   if (obj) Py_DecRef(obj);
 }
+/** New reference. */
+// @ts-ignore: decorator
+@external("env", "PyList_New") export declare function PyList_New(size: isize): usize;
+/** Steals `item`. */
+// @ts-ignore: decorator
+@external("env", "PyList_SetItem") export declare function PyList_SetItem(list: usize, index: isize, item: usize): i32;
+// @ts-ignore: decorator
+@external("env", "PyTuple_Size") export declare function PyTuple_Size(tuple: usize): isize;
+// @ts-ignore: decorator
+@external("env", "PyImport_AppendInittab") export declare function PyImport_AppendInittab(name: usize, initfunc: u32): i32;
+/** New reference. */
+// @ts-ignore: decorator
+@external("env", "PyModule_Create2") export declare function PyModule_Create2(def: usize, apiVersion: i32): usize;
+// @ts-ignore: decorator
+@external("env", "PyErr_SetString") export declare function PyErr_SetString(type: usize, message: usize): void;
+
+export const PYTHON_API_VERSION: i32 = 1013;
+export const METH_VARARGS: i32 = 0x0001;
+export const METH_NOARGS: i32 = 0x0004;
+
+/** New reference to None. */
+export function newNone(): usize {
+  return Py_GetConstant(0); // Py_CONSTANT_NONE
+}

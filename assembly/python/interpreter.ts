@@ -7,9 +7,10 @@ import { GLUE } from "../generated/glue";
 import {
   decref, Py_CompileStringExFlags, Py_file_input, Py_InitializeEx, PyDict_GetItemString, PyErr_GetRaisedException,
   PyEval_EvalCode, PyImport_AddModule, PyLong_AsLong, PyModule_GetDict, PyObject_CallObject, PyObject_Str,
-  PyTuple_GetItem, PyTuple_New, PyTuple_SetItem, PyUnicode_AsUTF8AndSize, PyUnicode_FromStringAndSize, Py_IncRef,
+  PyTuple_GetItem, PyTuple_New, PyTuple_Size, PyErr_Clear, PyTuple_SetItem, PyUnicode_AsUTF8AndSize, PyUnicode_FromStringAndSize, Py_IncRef,
 } from "./cpython";
 import { write } from "../libc";
+import { registerEryxModule } from "./native-module";
 
 export const STATUS_OK: i32 = 0;
 export const STATUS_ERROR: i32 = 1;
@@ -57,13 +58,18 @@ function utf8ToString(str: usize): string {
  * stderr and leave `ready` false, so every execute answers with an Err.
  */
 export function initializeInterpreter(): void {
+  registerEryxModule();
   Py_InitializeEx(0);
   let main = PyImport_AddModule(cstr("__main__"));
   if (!main) { stderr("eryx-as: cannot create __main__: " + takeErrorText("") + "\n"); return; }
   mainDict = PyModule_GetDict(main);
   for (let i = 0; i < GLUE.length; i++) {
     let name = GLUE[i][0];
-    let code = Py_CompileStringExFlags(cstr(GLUE[i][1]), cstr("<eryx:" + name + ">"), Py_file_input, 0, -1);
+    let source = cstr(GLUE[i][1]);
+    let filename = cstr("<eryx:" + name + ">");
+    let code = Py_CompileStringExFlags(source, filename, Py_file_input, 0, -1);
+    __release(source);
+    __release(filename);
     let result = code ? PyEval_EvalCode(code, mainDict, mainDict) : 0;
     decref(code);
     if (!result) {
@@ -108,6 +114,13 @@ export function callGlue(fn: usize, args: usize, out: Outcome): void {
   if (!result) {
     out.status = STATUS_ERROR;
     out.error = takeErrorText("eryx-as runtime error");
+    return;
+  }
+  if (PyTuple_Size(result) != 2) {
+    PyErr_Clear();
+    decref(result);
+    out.status = STATUS_ERROR;
+    out.error = "eryx-as runtime error: a glue function did not answer (status, value)";
     return;
   }
   out.status = PyLong_AsLong(PyTuple_GetItem(result, 0));

@@ -1,0 +1,173 @@
+"""eryx-as event loop: lets user code await host callbacks, in parallel.
+
+The loop is an ``asyncio.BaseEventLoop`` without a selector: the runtime
+steps it. It is installed once as the running loop, so ``asyncio.gather``,
+``create_task``, futures, locks, queues, ``asyncio.sleep(t)``,
+``asyncio.wait_for`` and ``asyncio.timeout`` all work; ``asyncio.run`` does
+not (a loop is already running), as in the original runtime.
+
+Host callbacks are component-model subtasks. ``_eryx.invoke`` starts one and
+either answers at once or returns its handle; the runtime later reports the
+result through ``_eryx_async_resolve``, which completes the future.
+
+How the runtime waits (``_eryx_async_step`` answers with ``(2, mode)``):
+
+* only host callbacks pending      -> mode WAIT: the runtime returns the
+  callback ABI's WAIT code and the host calls back when one returns;
+* only timers pending              -> no return at all: we sleep in WASI
+  (``time.sleep``, a blocking poll that costs no CPU) until the next timer;
+* callbacks *and* timers pending   -> we sleep at most ``_SLICE`` seconds, then
+  mode YIELD: the host runs its callbacks and calls back at once with an
+  empty event, so the next timer is never missed by more than one slice and
+  the CPU is idle in between.
+"""
+
+import asyncio as _asyncio
+import heapq as _heapq
+import time as _time
+
+_OK, _ERROR, _PENDING = 0, 1, 2
+_MODE_WAIT, _MODE_YIELD = 0, 1
+_SLICE = 0.002
+
+
+class _EryxLoop(_asyncio.BaseEventLoop):
+    def __init__(self):
+        super().__init__()
+        self._eryx_futures = {}  # subtask handle -> future
+
+    # BaseEventLoop hooks that would need a selector.
+    def _process_events(self, event_list):
+        pass
+
+    def _write_to_self(self):
+        pass
+
+    def run_forever(self):
+        raise RuntimeError("the sandbox's event loop is driven by the host; use await at top level")
+
+    def run_until_complete(self, future):
+        raise RuntimeError("the sandbox's event loop is driven by the host; use await at top level")
+
+    def _eryx_run_ready(self):
+        """Runs ready callbacks and due timers until nothing is ready."""
+        ready, scheduled = self._ready, self._scheduled
+        while True:
+            now = self.time()
+            while scheduled and (scheduled[0]._cancelled or scheduled[0]._when <= now + self._clock_resolution):
+                handle = _heapq.heappop(scheduled)
+                if handle._cancelled:
+                    self._timer_cancelled_count = max(0, self._timer_cancelled_count - 1)
+                    continue
+                handle._scheduled = False
+                ready.append(handle)
+            if not ready:
+                return
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    handle._run()
+
+    def _eryx_next_timer(self):
+        """Seconds until the next live timer, or None."""
+        scheduled = self._scheduled
+        while scheduled and scheduled[0]._cancelled:
+            _heapq.heappop(scheduled)
+            self._timer_cancelled_count = max(0, self._timer_cancelled_count - 1)
+        if not scheduled:
+            return None
+        return max(0.0, scheduled[0]._when - self.time())
+
+    def _eryx_wait_for_host(self, name, args_json, start):
+        """Future for a host callback started with ``_eryx.invoke``."""
+        status, value = start(name, args_json)
+        future = self.create_future()
+        if status == _OK:
+            future.set_result(value)
+        elif status == _ERROR:
+            future.set_exception(RuntimeError(value))
+        else:
+            self._eryx_futures[value] = future
+        return future
+
+    def _eryx_resolve(self, subtask, ok, text):
+        future = self._eryx_futures.pop(subtask, None)
+        if future is None or future.done():
+            return  # abandoned (its awaiting task was cancelled)
+        if ok:
+            future.set_result(text)
+        else:
+            future.set_exception(RuntimeError(text))
+
+
+_eryx_loop = _EryxLoop()
+_asyncio.set_event_loop(_eryx_loop)
+_asyncio.events._set_running_loop(_eryx_loop)
+
+
+class _EryxRun:
+    """One top-level coroutine being driven to completion across host callbacks."""
+
+    def __init__(self, coro, on_done):
+        self.task = _eryx_loop.create_task(coro)
+        self.on_done = on_done  # (task, escaped exception or None) -> (status, value)
+        self.escaped = None
+
+
+_eryx_current_run = None
+
+
+def _eryx_async_start(coro, on_done):
+    global _eryx_current_run
+    _eryx_current_run = _EryxRun(coro, on_done)
+    return _eryx_async_step()
+
+
+def _eryx_async_resolve(subtask, ok, text):
+    _eryx_loop._eryx_resolve(subtask, ok, text)
+    return (_OK, None)
+
+
+def _eryx_async_step():
+    """Advances the current run: (status, value) as in _eryx_exec."""
+    global _eryx_current_run
+    run = _eryx_current_run
+    loop = _eryx_loop
+    while True:
+        try:
+            loop._eryx_run_ready()
+        except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt escape asyncio tasks
+            _eryx_cancel_leftovers()
+            if loop._eryx_futures:
+                run.escaped = exc
+                return (_PENDING, _MODE_WAIT)
+            _eryx_current_run = None
+            return run.on_done(run.task, exc)
+        if run.task.done():
+            if loop._eryx_futures:
+                # Tasks the code left behind still have host calls in flight: the
+                # runtime must see them return before it may finish (never trap).
+                _eryx_cancel_leftovers()
+                return (_PENDING, _MODE_WAIT)
+            _eryx_current_run = None
+            return run.on_done(run.task, run.escaped)
+        delay = loop._eryx_next_timer()
+        if loop._eryx_futures:
+            if delay is None:
+                return (_PENDING, _MODE_WAIT)
+            _time.sleep(min(delay, _SLICE))
+            return (_PENDING, _MODE_YIELD)
+        if delay is None:
+            run.task.cancel()
+            _eryx_cancel_leftovers()
+            _eryx_current_run = None
+            run.on_done(run.task, None)  # restores the output streams
+            return (_ERROR, "RuntimeError: the code awaits something that can never complete "
+                            "(no host callback or timer is pending)")
+        _time.sleep(delay)
+
+
+def _eryx_cancel_leftovers():
+    for task in _asyncio.all_tasks(_eryx_loop):
+        task.cancel()
+    _eryx_loop._eryx_run_ready()
