@@ -36,6 +36,10 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 pub const EXECUTION_TIMEOUT: Duration = Duration::from_secs(30);
 /// Memory limit of one-shot executions (eryx `ResourceLimits::default`).
 pub const ONE_SHOT_MEMORY_LIMIT: u64 = 128 * 1024 * 1024;
+/// Async (fiber) stack size, as in eryx 0.2.0.
+pub const ASYNC_STACK_SIZE: usize = 512 * 1024;
+/// Wasm stack limit inside the fiber (see `build_engine`).
+pub const MAX_WASM_STACK: usize = 384 * 1024;
 /// Deadline used while no export runs (instantiation, between calls).
 const NO_DEADLINE: u64 = u64::MAX / 2;
 
@@ -189,7 +193,14 @@ pub fn build_engine() -> Result<Engine> {
     config.async_support(true);
     config.epoch_interruption(true);
     config.cranelift_opt_level(OptLevel::SpeedAndSize);
-    config.async_stack_size(512 * 1024);
+    config.async_stack_size(ASYNC_STACK_SIZE);
+    // Deviation: eryx 0.2.0 keeps wasmtime's default max_wasm_stack (512 KiB),
+    // equal to its fiber stack, so deep guest recursion overflows the fiber
+    // and aborts the whole process ("execution on async fiber has overflowed
+    // its stack"). Leaving host headroom turns that into a clean
+    // "call stack exhausted" trap, and is stricter than eryx: anything that
+    // runs here also fits in eryx's fiber.
+    config.max_wasm_stack(MAX_WASM_STACK);
     config.memory_init_cow(true);
     let engine = Engine::new(&config).context("creating the wasmtime engine")?;
 
@@ -346,8 +357,24 @@ fn trap_message(e: &anyhow::Error) -> String {
     if timed_out {
         format!("Execution timed out after {EXECUTION_TIMEOUT:?}")
     } else {
-        format!("WASM execution error: {e:#}")
+        format!("WASM execution error: {}", shorten_backtrace(&format!("{e:#}")))
     }
+}
+
+/// Keep trap texts readable: a stack overflow has thousands of wasm frames.
+/// Keeps the first and last frames (the last line holds the trap reason).
+fn shorten_backtrace(text: &str) -> String {
+    const HEAD: usize = 40;
+    const TAIL: usize = 10;
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= HEAD + TAIL + 1 {
+        return text.to_string();
+    }
+    let omitted = lines.len() - HEAD - TAIL;
+    let mut out = lines[..HEAD].join("\n");
+    out.push_str(&format!("\n    ... {omitted} more lines ...\n"));
+    out.push_str(&lines[lines.len() - TAIL..].join("\n"));
+    out
 }
 
 fn flatten<T>(r: wasmtime::Result<wasmtime::Result<Result<T, String>>>) -> Outcome<T> {
