@@ -1,3 +1,4 @@
+// @ts-nocheck: AssemblyScript, compiled by asc (tsconfig.json's tests/**/*.ts would type-check it as TypeScript).
 // as-pect tests of assembly/abi/metadata.ts, the reader of wit-dylib's `wit_t`.
 // The fake metadata below is laid out as wit_dylib.h (wasm-tools 1.243) lays it
 // out on wasm32: every field 4 bytes, type = index << 8 | kind, u32::MAX = none.

@@ -1,3 +1,4 @@
+// @ts-nocheck: AssemblyScript, compiled by asc (tsconfig.json's tests/**/*.ts would type-check it as TypeScript).
 // as-pect tests of assembly/abi/value-stack.ts, the canonical-ABI value stack.
 // libc comes from tests/as-pect.config.js: a JS allocator that tracks every block,
 // so each test can check that what the stack malloc'd is freed exactly once.

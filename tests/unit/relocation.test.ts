@@ -94,13 +94,18 @@ async function load(bytes: Uint8Array, memoryBase: number, tableBase: number, me
   const memory = new WebAssembly.Memory({ initial: Math.ceil((memoryBase + memorySize) / 65536) + 16 });
   const table = new WebAssembly.Table({ element: "anyfunc", initial: tableBase + tableSize + 3 });
   const libc = makeLibc(memory, ((memoryBase + memorySize + 4096) & ~4095) + 4096);
-  const { instance } = await WebAssembly.instantiate(bytes, {
+  const { instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, {
     env: {
       memory,
       __indirect_function_table: table,
       __memory_base: new WebAssembly.Global({ value: "i32", mutable: false }, memoryBase),
       __table_base: new WebAssembly.Global({ value: "i32", mutable: false }, tableBase),
-      ...libc,
+      malloc: libc.malloc,
+      calloc: libc.calloc,
+      realloc: libc.realloc,
+      free: libc.free,
+      abort: libc.abort,
+      write: libc.write,
     },
   });
   const exports = instance.exports as Record<string, any>;
