@@ -417,5 +417,15 @@ async fn run_handler(
         }
     }
     // The execution is over: nobody can receive the remaining replies.
+    // Requests that arrived but were not started are recorded as abandoned.
+    while let Ok(req) = rx.try_recv() {
+        let mut r = records.lock().unwrap_or_else(|e| e.into_inner());
+        r.push(CallbackRecord {
+            name: req.name,
+            args: req.arguments_json,
+            start_ms: ms_since(started),
+            end_ms: None,
+        });
+    }
     in_flight.shutdown().await;
 }

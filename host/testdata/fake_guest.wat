@@ -6,7 +6,9 @@
 ;; `{}`); all the invokes are started at once with the async lowering, then
 ;; awaited together (callback ABI). The Ok result has one line per call, in
 ;; order: `ok:<payload>` or `err:<message>`, prefixed by `*` when the host
-;; answered immediately (no subtask). A code starting with `!` traps; one
+;; answered immediately (no subtask). A line starting with `&` starts its
+;; invoke without ever awaiting it (an abandoned subtask; its line shows
+;; `ok:` with no payload). A code starting with `!` traps; one
 ;; starting with `~` spins forever (timeout test). Each execute reports one
 ;; trace event (lineno 1, {"type": "line"}).
 ;; snapshot-state returns the bytes "abc"; restore-state and clear-state are
@@ -49,8 +51,13 @@
   ;; Start one invoke for the line [start, end) with the tab at $tab (0: none).
   (func $issue (param $start i32) (param $tab i32) (param $end i32)
     (local $slot i32) (local $st i32) (local $nameend i32) (local $aptr i32) (local $alen i32)
+    (local $detached i32)
     (local.set $slot (i32.add (i32.const 4096) (i32.mul (global.get $n) (i32.const 16))))
     (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    (if (i32.eq (i32.load8_u (local.get $start)) (i32.const 38))
+      (then
+        (local.set $detached (i32.const 1))
+        (local.set $start (i32.add (local.get $start) (i32.const 1)))))
     (if (local.get $tab)
       (then
         (local.set $nameend (local.get $tab))
@@ -66,10 +73,12 @@
         (local.get $aptr) (local.get $alen) (local.get $slot)))
     (if (i32.eq (i32.and (local.get $st) (i32.const 15)) (i32.const 2))
       (then (i32.store offset=12 (local.get $slot) (i32.const 0)))
+      (else (if (local.get $detached)
+      (then (i32.store offset=12 (local.get $slot) (i32.const 1)))
       (else
         (i32.store offset=12 (local.get $slot) (i32.shr_u (local.get $st) (i32.const 4)))
         (call $join (i32.shr_u (local.get $st) (i32.const 4)) (global.get $set))
-        (global.set $pending (i32.add (global.get $pending) (i32.const 1))))))
+        (global.set $pending (i32.add (global.get $pending) (i32.const 1))))))))
 
   (func $output
     (local $i i32) (local $slot i32) (local $out i32) (local $w i32) (local $len i32)
