@@ -136,6 +136,7 @@ function observe(x: Record<string, any>) {
     swapped: [x.swapCurrent(), x.swapCurrent()],
     concat: x.concatLength(),
     answer: x.ANSWER.value,
+    growStatic: x.growStatic(),
   };
 }
 
@@ -158,6 +159,7 @@ const EXPECTED = {
   swapped: [GREETING.length, OTHER.length],
   concat: (GREETING + " / " + OTHER).length * 1000 + OTHER.charCodeAt(OTHER.length - 1),
   answer: 42,
+  growStatic: 23 * 10000 + (10 + 20 + 30) + (20 * 21) / 2,
 };
 
 /** Reads an AS string object (UTF-16LE, byte length in the header word before it). */
