@@ -189,8 +189,7 @@ function execute(cx: Cx): void {
   if (!interpreterReady()) { pushErrText(cx, "Python not initialized"); return; }
   let code = newStr(ptr, len);
   if (!code) { pushErrText(cx, takeErrorText("Invalid code string")); return; }
-  callGlue(execFn, tuple1(code), outcome);
-  pushStringResult(cx, outcome);
+  callGlue(execFn, tuple1(code), outcome); // settle() hands the outcome back
 }
 
 function snapshotState(cx: Cx): void {

@@ -44,6 +44,7 @@ export async function buildRuntimeLibrary(root: string, outPath: string): Promis
     needed: ["libc.so", "libpython3.14.so"],
     keepExport: (name) => name.startsWith("wit_dylib_") || name === "_initialize",
     keepNames: true,
+    staticEndExport: "__eryx_static_end",
   });
   writeFileSync(outPath, bytes);
   return report;
@@ -83,7 +84,7 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
   const runtimeLibrary = join(buildDir, RUNTIME_LIBRARY);
   const relocation = await buildRuntimeLibrary(root, runtimeLibrary);
   runWasmTools(wasmTools, "runtime", ["validate", runtimeLibrary]);
-  done(`${RUNTIME_LIBRARY} ${formatBytes(statSync(runtimeLibrary).size)}, ${relocation.codeRelocations} code + ${relocation.dataRelocations} data + ${relocation.globalRelocations} global relocations`);
+  done(`${RUNTIME_LIBRARY} ${formatBytes(statSync(runtimeLibrary).size)}, static data ${formatBytes(relocation.memorySize)}, ${relocation.codeRelocations} code + ${relocation.dataRelocations} data + ${relocation.globalRelocations} global relocations`);
 
   done = stage("bindings", "wasm-tools wit-dylib");
   const bindings = join(buildDir, BINDINGS_LIBRARY);

@@ -29,6 +29,12 @@ export interface RelocateOptions {
   keepExport: (name: string) => boolean;
   /** Keep the `name` section (function names in traps). */
   keepNames?: boolean;
+  /**
+   * Export of a function `() => i32.const <end of static data>`: zero-filled
+   * static reservations have no data segment, so the segments alone would
+   * undersize mem_info and let the next library overlap them.
+   */
+  staticEndExport?: string;
 }
 
 export interface RelocateReport {
@@ -154,7 +160,8 @@ export function relocate(a: Build, b: Build, options: RelocateOptions): { bytes:
     fixups.u8(Op.i32Store).u32(2).u32(0);
   }
   if (end) out.data.push({ offset: Uint8Array.of(Op.globalGet, memoryBaseGlobal), bytes: imageA });
-  report.memorySize = end;
+  const staticEnd = options.staticEndExport ? readStaticEnd(ma, options.staticEndExport) - a.memoryBase : 0;
+  report.memorySize = Math.max(end, staticEnd);
 
   // Elements: AS emits one segment at the table base.
   if (ma.elements.length > 1) throw new Error("more than one element segment");
@@ -211,7 +218,7 @@ export function relocate(a: Build, b: Build, options: RelocateOptions): { bytes:
   // Names stay valid: the only new function is appended last.
   out.customs = ma.customs;
   const dylink: Dylink = {
-    memInfo: { memorySize: end, memoryAlign: 4, tableSize: report.tableSize, tableAlign: 0 },
+    memInfo: { memorySize: report.memorySize, memoryAlign: 4, tableSize: report.tableSize, tableAlign: 0 },
     needed: options.needed,
     exportInfo: [],
     importInfo: [],
@@ -221,6 +228,15 @@ export function relocate(a: Build, b: Build, options: RelocateOptions): { bytes:
     keepCustom: (name) => name === "name" && !!options.keepNames,
   });
   return { bytes, report };
+}
+
+function readStaticEnd(m: Module, exportName: string): number {
+  const e = m.exports.find((x) => x.name === exportName && x.kind === ExternKind.func);
+  if (!e) throw new Error(`export ${exportName} not found: the runtime must export it`);
+  const body = m.bodies[e.index - countImports(m, ExternKind.func)];
+  const ins = [...instructions(body.code)];
+  if (ins.length !== 2 || ins[0].op !== Op.i32Const || ins[1].op !== Op.end) throw new Error(`${exportName} must be a single i32.const`);
+  return ins[0].i32!;
 }
 
 function checkSameInstruction(a: Instruction, b: Instruction, codeA: Uint8Array, codeB: Uint8Array, where: string): void {

@@ -254,7 +254,7 @@ export function popI32(cx: Cx): u32 {
 
 export function popI64(cx: Cx): u64 {
   let s = top(cx);
-  if (s.kind != SLOT_I64 && s.kind != SLOT_F64) abort();
+  if (s.kind != SLOT_I64 && s.kind != SLOT_F64 && s.kind != SLOT_F32) abort();
   cx.len--;
   return load<u64>(changetype<usize>(s) + 8);
 }

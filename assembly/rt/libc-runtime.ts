@@ -113,3 +113,12 @@ function __visit(ptr: usize, cookie: u32): void {}
 // @ts-ignore: decorator
 @global @unsafe
 export function __collect(): void {}
+
+/**
+ * End of our static data. Zero-filled `memory.data` reservations emit no
+ * data segment, so the link stage reads this (see link/relocate.ts) to size
+ * dylink.0's mem_info; the export is dropped from the final library.
+ */
+export function __eryx_static_end(): usize {
+  return __heap_base;
+}
