@@ -2,7 +2,7 @@
 // to dist/runtime.wasm. Each stage is a typed function with explicit inputs
 // and outputs (callable from tests); this file only composes them.
 
-import { mkdirSync, statSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compileTwice } from "./compile.ts";
 import { embedGlue } from "./glue.ts";
@@ -20,8 +20,6 @@ export interface LinkOptions {
   buildDir?: string;
   /** The component (default dist/runtime.wasm). */
   output?: string;
-  /** Libraries linked before ours only to move its memory base (relocation tests). */
-  padding?: string[];
 }
 
 export interface LinkResult {
@@ -56,13 +54,22 @@ export function buildBindings(wasmTools: string, root: string, outPath: string):
 }
 
 /** Stage: all libraries → one component, in the order of toolchain.md §3. */
-export function linkComponent(wasmTools: string, v: Vendored, libs: { runtime: string; bindings: string; padding?: string[] }, outPath: string): void {
-  const ordered = [...v.libraries, ...(libs.padding ?? []), libs.runtime, libs.bindings];
+export function linkComponent(wasmTools: string, v: Vendored, libs: { runtime: string; bindings: string }, outPath: string): void {
   runWasmTools(wasmTools, "component link", [
     "component", "link", "--use-built-in-libdl", "--validate",
     "--adapt", `wasi_snapshot_preview1=${v.adapter}`,
-    ...ordered, "-o", outPath,
+    ...v.libraries, libs.runtime, libs.bindings, "-o", outPath,
   ]);
+}
+
+/** The memory base the linker gave `library` in a component (read from its text form). */
+export function linkedMemoryBase(wasmTools: string, component: string, library: string): number {
+  const text = runWasmTools(wasmTools, "inspect", ["print", "--skeleton", component]);
+  const exportLine = new RegExp(`\\(export "${library.replace(/[.+]/g, "\\$&")}:memory_base" \\(global (\\d+)\\)\\)`).exec(text);
+  if (!exportLine) throw new Error(`${library}:memory_base not found in ${component}`);
+  const global = new RegExp(`\\(global \\(;${exportLine[1]};\\) i32 i32\\.const (\\d+)\\)`).exec(text);
+  if (!global) throw new Error(`global ${exportLine[1]} not found in ${component}`);
+  return Number(global[1]);
 }
 
 export async function link(options: LinkOptions): Promise<LinkResult> {
@@ -92,7 +99,7 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
   done(BINDINGS_LIBRARY);
 
   done = stage("component", "wasm-tools component link");
-  linkComponent(wasmTools, vendored, { runtime: runtimeLibrary, bindings, padding: options.padding }, output);
+  linkComponent(wasmTools, vendored, { runtime: runtimeLibrary, bindings }, output);
   done(`${output} ${formatBytes(statSync(output).size)}`);
 
   return {
@@ -101,8 +108,4 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
     relocation,
     sizes: { runtimeLibrary: statSync(runtimeLibrary).size, component: statSync(output).size },
   };
-}
-
-export function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, "utf8")) as T;
 }

@@ -1,0 +1,83 @@
+// A long-lived reference host (`eryx-as-host --serve`) for end-to-end tests:
+// the component is compiled (or loaded from the host's cache) once per test
+// file, and every case is one JSON-lines request.
+
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { createInterface } from "node:readline";
+import { join } from "node:path";
+import { ensureHostBuilt } from "../../host/sandbox.ts";
+
+export const root = join(import.meta.dirname, "..", "..");
+
+export interface TraceEvent { lineno: number; event: Record<string, unknown>; context: unknown }
+export interface CallbackRecord { name: string; args: string; start_ms: number; end_ms: number | null }
+
+export interface Response {
+  id: number;
+  ok: boolean;
+  value: string | null;
+  error: string | null;
+  trace: TraceEvent[];
+  callbacks: CallbackRecord[];
+  elapsed_ms: number;
+  peak_memory_bytes: number;
+  instantiate_ms: number | null;
+}
+
+export interface Request {
+  op: "execute" | "snapshot" | "restore" | "clear" | "drop" | "finalize_preinit";
+  code?: string;
+  session?: string;
+  hex?: string;
+}
+
+export class Host {
+  private nextId = 1;
+  private pending = new Map<number, (r: Response) => void>();
+  private stderr: string[] = [];
+
+  private constructor(private child: ChildProcessWithoutNullStreams) {
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const response = JSON.parse(line) as Response;
+      this.pending.get(response.id)?.(response);
+      this.pending.delete(response.id);
+    });
+    child.stderr.on("data", (chunk) => this.stderr.push(String(chunk)));
+    child.on("exit", (code) => {
+      for (const reject of this.pending.values()) {
+        reject({ id: 0, ok: false, value: null, error: `host exited (${code}): ${this.stderr.join("").slice(-2000)}`, trace: [], callbacks: [], elapsed_ms: 0, peak_memory_bytes: 0, instantiate_ms: null });
+      }
+      this.pending.clear();
+    });
+  }
+
+  static async start(args: string[] = [], runtime = join(root, "dist", "runtime.wasm")): Promise<Host> {
+    const binary = await ensureHostBuilt();
+    const child = spawn(binary, ["--serve", "--runtime", runtime, "--stdlib", join(root, "dist", "python-stdlib"), ...args], { cwd: root });
+    return new Host(child);
+  }
+
+  request(req: Request): Promise<Response> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.child.stdin.write(JSON.stringify({ id, ...req }) + "\n");
+    });
+  }
+
+  /** One-shot execute in a fresh instance (or in `session`). */
+  execute(code: string, session?: string): Promise<Response> {
+    return this.request({ op: "execute", code, session });
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin.end();
+    await new Promise((resolve) => this.child.once("exit", resolve));
+  }
+}
+
+let sessionCounter = 0;
+/** A session name unique within this process. */
+export function freshSession(prefix = "s"): string {
+  return `${prefix}-${++sessionCounter}`;
+}

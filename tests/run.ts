@@ -1,0 +1,40 @@
+// `npm test`: build what the tests need (the component, the reference host),
+// then run every suite: AssemblyScript unit tests (as-pect), TypeScript unit
+// tests and end-to-end tests through the host (node:test).
+
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { ensureHostBuilt } from "../host/sandbox.ts";
+
+const root = join(import.meta.dirname, "..");
+
+function step(title: string, command: string, args: string[]): number {
+  process.stdout.write(`\n[test] ${title}\n`);
+  const started = performance.now();
+  const r = spawnSync(command, args, { cwd: root, stdio: "inherit" });
+  process.stdout.write(`[test] ${title}: exit ${r.status} (${((performance.now() - started) / 1000).toFixed(1)}s)\n`);
+  return r.status ?? 1;
+}
+
+const node = process.execPath;
+const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
+
+if (step("build: npm run link", node, [tsx, join(root, "link", "cli.ts")]) !== 0) process.exit(1);
+
+process.stdout.write("\n[test] build: reference host (cargo build --release, several minutes the first time)\n");
+await ensureHostBuilt();
+
+const failures: string[] = [];
+if (step("as-pect (AssemblyScript unit tests)", node, [join(root, "node_modules", "@as-pect", "cli", "bin", "asp.js"),
+  "--config", "tests/as-pect.config.js", "--as-config", "tests/assembly/as-pect.asconfig.json"]) !== 0) failures.push("as-pect");
+
+const files = ["unit", "e2e"].flatMap((dir) =>
+  existsSync(join(root, "tests", dir)) ? readdirSync(join(root, "tests", dir)).filter((f) => f.endsWith(".test.ts")).sort().map((f) => join("tests", dir, f)) : []);
+if (step("node:test (TypeScript unit and end-to-end tests)", node, ["--import", "tsx", "--test", "--test-concurrency=2", ...files]) !== 0) failures.push("node:test");
+
+if (failures.length) {
+  process.stdout.write(`\n[test] FAILED: ${failures.join(", ")}\n`);
+  process.exit(1);
+}
+process.stdout.write("\n[test] all suites passed\n");
