@@ -6,7 +6,7 @@
 
 import { Cx, cxFree, cxNew, popList, popString, pushBytes, pushCase, pushString } from "./abi/value-stack";
 import { exportFunc } from "./abi/metadata";
-import { CALLBACK_EXIT, CALLBACK_WAIT, CALLBACK_YIELD, EVENT_SUBTASK, resetAdapterState, STATUS_RETURNED } from "./abi/intrinsics";
+import { CALLBACK_EXIT, CALLBACK_POLL, CALLBACK_WAIT, EVENT_SUBTASK, resetAdapterState, STATUS_RETURNED } from "./abi/intrinsics";
 import { liftInvokeResult, popInvokeResult, resolveImports } from "./abi/imports";
 import { currentWaitableSet, pendingSubtasks, releaseWaitableSet, unpark } from "./async/subtasks";
 import { setExecuteScope } from "./python/native-module";
@@ -38,7 +38,7 @@ let resolveFn: usize = 0;
 
 // Python's wait modes (python/_eryx_async.py).
 const MODE_WAIT: i32 = 0;
-const MODE_YIELD: i32 = 1;
+const MODE_POLL: i32 = 1;
 
 // The one export that may be suspended at a time (eryx serialises calls).
 let suspendedCx: usize = 0;
@@ -96,7 +96,7 @@ export function exportAsyncCall(cxPtr: usize, which: u32): u32 {
 
 /**
  * The host reports progress of the suspended export: a host callback
- * returned (SUBTASK/RETURNED), or nothing (NONE, after YIELD). Deliver the
+ * returned (SUBTASK/RETURNED), or nothing (NONE, after POLL). Deliver the
  * result to Python, let the event loop run, and settle again.
  */
 export function exportAsyncCallback(event: u32, handle: u32, payload: u32, which: u32): u32 {
@@ -127,7 +127,7 @@ function deliverSubtaskResult(subtask: u32): void {
 }
 
 /**
- * After execute or a resume: either suspend (return WAIT or YIELD to the
+ * After execute or a resume: either suspend (return WAIT or POLL to the
  * host, keeping the cx) or push the result and finish.
  */
 function settle(cx: Cx, which: u32): u32 {
@@ -135,11 +135,14 @@ function settle(cx: Cx, which: u32): u32 {
     let mode = PyLong_AsLong(outcome.value);
     decref(outcome.value);
     let set = currentWaitableSet();
-    if (mode == MODE_YIELD || (mode == MODE_WAIT && set && pendingSubtasks())) {
+    if (set && pendingSubtasks() && (mode == MODE_WAIT || mode == MODE_POLL)) {
       suspendedCx = changetype<usize>(cx);
       suspendedWhich = which;
       setExecuteScope(false);
-      return mode == MODE_YIELD ? CALLBACK_YIELD : CALLBACK_WAIT | (set << 4);
+      // WAIT: wake me when a host callback returns. POLL: a timer is also due
+      // soon, so come back at once with whatever is ready (or NONE); Python
+      // has already slept a short slice, so this does not spin.
+      return (mode == MODE_POLL ? CALLBACK_POLL : CALLBACK_WAIT) | (set << 4);
     }
     outcome.status = 1;
     outcome.value = 0;

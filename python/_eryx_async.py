@@ -17,9 +17,11 @@ How the runtime waits (``_eryx_async_step`` answers with ``(2, mode)``):
 * only timers pending              -> no return at all: we sleep in WASI
   (``time.sleep``, a blocking poll that costs no CPU) until the next timer;
 * callbacks *and* timers pending   -> we sleep at most ``_SLICE`` seconds, then
-  mode YIELD: the host runs its callbacks and calls back at once with an
-  empty event, so the next timer is never missed by more than one slice and
-  the CPU is idle in between.
+  mode POLL: the runtime returns the callback ABI's POLL code, so the host
+  lets its callbacks progress and calls back at once with a returned
+  callback or with no event. The next timer is never missed by more than
+  one slice, and the CPU is idle in between. (YIELD would not do: its
+  wake-up carries no event of our waitable set.)
 """
 
 import asyncio as _asyncio
@@ -27,7 +29,7 @@ import heapq as _heapq
 import time as _time
 
 _OK, _ERROR, _PENDING = 0, 1, 2
-_MODE_WAIT, _MODE_YIELD = 0, 1
+_MODE_WAIT, _MODE_POLL = 0, 1
 _SLICE = 0.002
 
 
@@ -156,7 +158,7 @@ def _eryx_async_step():
             if delay is None:
                 return (_PENDING, _MODE_WAIT)
             _time.sleep(min(delay, _SLICE))
-            return (_PENDING, _MODE_YIELD)
+            return (_PENDING, _MODE_POLL)
         if delay is None:
             run.task.cancel()
             _eryx_cancel_leftovers()

@@ -20,6 +20,8 @@
 export const CALLBACK_EXIT: u32 = 0;
 export const CALLBACK_YIELD: u32 = 1;
 export const CALLBACK_WAIT: u32 = 2;
+/** Like WAIT, but the host calls back at once: with a ready event of the set, or NONE. */
+export const CALLBACK_POLL: u32 = 3;
 
 // Events delivered to `[callback]` and subtask states.
 export const EVENT_NONE: u32 = 0;
