@@ -159,6 +159,11 @@ test("a while loop reports its lines once per iteration, as settrace does", asyn
   ]);
 });
 
+test("an inlined list comprehension repeats its line per iteration, as settrace does", async () => {
+  const r = await run("x = [i for i in range(2)]");
+  assert.deepEqual(shortTrace(r), ["call:<module>@0", "line:@1", "line:@1", "line:@1", "return:<module>@1"]);
+});
+
 test("a generator: each resume is a call, each yield a return", async () => {
   const r = await run("def g():\n    yield 1\n    yield 2\nfor v in g():\n    pass");
   assert.deepEqual(shortTrace(r), [
