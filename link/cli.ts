@@ -1,27 +1,34 @@
-// `npm run link [-- --output PATH]`: parses flags and runs the pipeline.
+// `npm run link [-- --output PATH] [--site-packages DIR]... [--extension GUEST=FILE]...`:
+// parses flags and runs the pipeline (native extensions: docs/native-extensions.md).
 
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { link } from "./pipeline.ts";
 import { StageError } from "./log.ts";
+import { collectExtensions } from "./extensions.ts";
 
 const { values } = parseArgs({
   options: {
     output: { type: "string" },
+    "site-packages": { type: "string", multiple: true },
+    extension: { type: "string", multiple: true },
     help: { type: "boolean", short: "h" },
   },
 });
 
 if (values.help) {
-  process.stdout.write("usage: npm run link [-- --output dist/runtime.wasm]\n");
+  process.stdout.write("usage: npm run link [-- --output dist/runtime.wasm] [--site-packages DIR]... [--extension GUEST_PATH=FILE]...\n" +
+    "  --site-packages DIR      link every *.cpython-314-wasm32-wasi.so / *.abi3.so under DIR; the i-th DIR is /site-packages-<i> in the guest\n" +
+    "  --extension GUEST=FILE   link FILE so that dlopen(GUEST) finds it (GUEST: absolute guest path)\n");
   process.exit(0);
 }
 
 const started = performance.now();
 try {
-  const result = await link({ root: resolve(import.meta.dirname, ".."), output: values.output ? resolve(values.output) : undefined });
+  const extensions = collectExtensions({ sitePackages: values["site-packages"], explicit: values.extension });
+  const result = await link({ root: resolve(import.meta.dirname, ".."), output: values.output ? resolve(values.output) : undefined, extensions });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`[link] ok in ${seconds}s: ${result.component} (${result.sizes.component} bytes), ${result.runtimeLibrary} (${result.sizes.runtimeLibrary} bytes)\n`);
+  process.stdout.write(`[link] ok in ${seconds}s: ${result.component} (${result.sizes.component} bytes), ${result.runtimeLibrary} (${result.sizes.runtimeLibrary} bytes)${extensions.length ? `, ${extensions.length} native extension(s)` : ""}\n`);
 } catch (e) {
   const message = e instanceof StageError ? e.message : (e as Error).stack ?? String(e);
   process.stderr.write(`[link] failed: ${message}\n`);

@@ -3,11 +3,12 @@
 // and outputs (callable from tests); this file only composes them.
 
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { compileTwice } from "./compile.ts";
 import { embedGlue } from "./glue.ts";
 import { formatBytes, stage } from "./log.ts";
 import { relocate, type RelocateReport } from "./relocate.ts";
+import { checkExtensionSymbols, dlOpenableArgs, inspectExtension, type ExtensionLibrary } from "./extensions.ts";
 import { ensureWasmTools, runWasmTools } from "./tools.ts";
 import { vendor, type Vendored } from "./vendor.ts";
 
@@ -20,6 +21,8 @@ export interface LinkOptions {
   buildDir?: string;
   /** The component (default dist/runtime.wasm). */
   output?: string;
+  /** Native extension modules, linked dl-openable at their guest paths (link/extensions.ts). */
+  extensions?: ExtensionLibrary[];
 }
 
 export interface LinkResult {
@@ -53,12 +56,12 @@ export function buildBindings(wasmTools: string, root: string, outPath: string):
   runWasmTools(wasmTools, "bindings", ["wit-dylib", join(root, "wit"), "--interpreter", RUNTIME_LIBRARY, "-o", outPath, "/dev/null"]);
 }
 
-/** Stage: all libraries → one component, in the order of toolchain.md §3. */
-export function linkComponent(wasmTools: string, v: Vendored, libs: { runtime: string; bindings: string }, outPath: string): void {
+/** Stage: all libraries → one component, in the order of toolchain.md §3 (extensions last, dl-openable). */
+export function linkComponent(wasmTools: string, v: Vendored, libs: { runtime: string; bindings: string }, outPath: string, extensions: ExtensionLibrary[] = []): void {
   runWasmTools(wasmTools, "component link", [
     "component", "link", "--use-built-in-libdl", "--validate",
     "--adapt", `wasi_snapshot_preview1=${v.adapter}`,
-    ...v.libraries, libs.runtime, libs.bindings, "-o", outPath,
+    ...v.libraries, libs.runtime, libs.bindings, ...dlOpenableArgs(extensions), "-o", outPath,
   ]);
 }
 
@@ -87,6 +90,10 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
   const vendored = vendor({ cacheDir: join(root, ".cache"), stdlibDir: join(root, "dist", "python-stdlib"), lockPath: join(root, "link", "vendor.lock.json") });
   done(`${vendored.libraries.length} libraries, adapter, stdlib in ${vendored.stdlibDir}`);
 
+  // Extensions that are not wasm32 dylibs fail here, before the long stages.
+  const extensions = options.extensions ?? [];
+  const inspected = extensions.map(inspectExtension);
+
   done = stage("runtime", "asc ×2 + relocation");
   const runtimeLibrary = join(buildDir, RUNTIME_LIBRARY);
   const relocation = await buildRuntimeLibrary(root, runtimeLibrary);
@@ -98,8 +105,15 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
   buildBindings(wasmTools, root, bindings);
   done(BINDINGS_LIBRARY);
 
+  if (inspected.length) {
+    done = stage("extensions", `checking the symbols of ${inspected.length} native extension module(s)`);
+    const linked = [...vendored.libraries.map((file) => ({ name: basename(file), file })), { name: RUNTIME_LIBRARY, file: runtimeLibrary }, { name: BINDINGS_LIBRARY, file: bindings }];
+    checkExtensionSymbols(inspected, linked);
+    done(inspected.map((e) => `${e.guestPath} (${formatBytes(e.size)})`).join(", "));
+  }
+
   done = stage("component", "wasm-tools component link");
-  linkComponent(wasmTools, vendored, { runtime: runtimeLibrary, bindings }, output);
+  linkComponent(wasmTools, vendored, { runtime: runtimeLibrary, bindings }, output, extensions);
   done(`${output} ${formatBytes(statSync(output).size)}`);
 
   return {
