@@ -17,6 +17,7 @@ export const hostBinary = join(hostDir, "target", "release", "eryx-as-host");
 /** The inputs whose change requires a rebuild. */
 const buildInputs = [
   join(hostDir, "src"),
+  join(hostDir, "build.rs"),
   join(hostDir, "Cargo.toml"),
   join(hostDir, "Cargo.lock"),
   join(root, "wit"),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _, Result};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
-use wasmtime::component::{Accessor, Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Accessor, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, OptLevel, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::{DirPerms, FilePerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -52,6 +52,9 @@ pub struct RuntimeOptions {
     /// Send the guest's WASI stdout to the host's stderr (the serve protocol
     /// owns stdout).
     pub guest_stdout_to_stderr: bool,
+    /// Load the compiled component from / store it in the cache
+    /// (`cache.rs`); `--no-cache` turns it off.
+    pub use_cache: bool,
 }
 
 /// Peak-tracking memory limiter; every `memory.grow` (and the initial
@@ -227,7 +230,8 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Check the paths, compile the component and link it.
+    /// Check the paths, compile the component (or load it from the cache)
+    /// and link it.
     pub fn load(options: RuntimeOptions, registry: Arc<Registry>) -> Result<Self> {
         if !options.runtime.is_file() {
             bail!("runtime component not found: {}", options.runtime.display());
@@ -238,8 +242,7 @@ impl Runtime {
         }
 
         let engine = build_engine()?;
-        let component = Component::from_file(&engine, &options.runtime)
-            .with_context(|| format!("loading component {}", options.runtime.display()))?;
+        let component = crate::cache::load_component(&engine, &options.runtime, options.use_cache)?;
 
         let mut linker: Linker<HostState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).context("adding WASI p2")?;

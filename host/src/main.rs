@@ -1,9 +1,11 @@
 //! eryx-as-host: the reference host for the eryx-as runtime component.
 //!
 //! This file only parses the command line; see `cli.rs` (one-shot and session
-//! runs), `serve.rs` (the JSON-lines protocol), `engine.rs` (wasmtime setup)
-//! and `callbacks.rs` (the host callbacks).
+//! runs), `serve.rs` (the JSON-lines protocol), `engine.rs` (wasmtime setup),
+//! `cache.rs` (the compiled-component cache) and `callbacks.rs` (the host
+//! callbacks).
 
+mod cache;
 mod callbacks;
 mod cli;
 mod engine;
@@ -25,6 +27,10 @@ options:
   --runtime PATH         the runtime component (default dist/runtime.wasm)
   --stdlib DIR           the Python stdlib directory (default dist/python-stdlib)
   --site-packages DIR    mount DIR read-only as /site-packages-<i> (repeatable)
+  --no-cache             compile the component, do not use or fill the
+                         compiled-component cache ($ERYX_AS_CACHE_DIR, else
+                         <runtime dir>/../build/cwasm-cache if ../build
+                         exists, else a private dir in the OS temp dir)
   -c CODE                Python code to execute
   --session              run every snippet in order in one instance
   --serve                answer JSON-lines requests on stdin (see serve.rs)
@@ -47,6 +53,7 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, String> {
     let mut snippets = Vec::new();
     let mut session = false;
     let mut serve = false;
+    let mut use_cache = true;
 
     let mut it = argv.into_iter();
     while let Some(arg) = it.next() {
@@ -69,6 +76,7 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, String> {
             "-c" => snippets.push(value("-c")?),
             "--session" => session = true,
             "--serve" => serve = true,
+            "--no-cache" => use_cache = false,
             f if f.starts_with('-') && f != "-" => return Err(format!("unknown option {f}")),
             path => {
                 let code = std::fs::read_to_string(path)
@@ -100,6 +108,7 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, String> {
             stdlib,
             site_packages,
             guest_stdout_to_stderr: serve,
+            use_cache,
         },
         mode,
     }))
