@@ -6,7 +6,7 @@
 
 import { Cx, cxFree, cxNew, popList, popString, pushBytes, pushCase, pushString } from "./abi/value-stack";
 import { exportFunc } from "./abi/metadata";
-import { CALLBACK_EXIT, CALLBACK_POLL, CALLBACK_WAIT, EVENT_SUBTASK, resetAdapterState, STATUS_RETURNED } from "./abi/intrinsics";
+import { CALLBACK_EXIT, CALLBACK_POLL, CALLBACK_WAIT, CALLBACK_YIELD, EVENT_SUBTASK, resetAdapterState, STATUS_RETURNED } from "./abi/intrinsics";
 import { liftInvokeResult, popInvokeResult, resolveImports } from "./abi/imports";
 import { currentWaitableSet, pendingSubtasks, releaseWaitableSet, unpark } from "./async/subtasks";
 import { setExecuteScope } from "./python/native-module";
@@ -135,14 +135,17 @@ function settle(cx: Cx, which: u32): u32 {
     let mode = PyLong_AsLong(outcome.value);
     decref(outcome.value);
     let set = currentWaitableSet();
-    if (set && pendingSubtasks() && (mode == MODE_WAIT || mode == MODE_POLL)) {
+    let inFlight = set != 0 && pendingSubtasks() != 0;
+    if (mode == MODE_POLL || (mode == MODE_WAIT && inFlight)) {
       suspendedCx = changetype<usize>(cx);
       suspendedWhich = which;
       setExecuteScope(false);
-      // WAIT: wake me when a host callback returns. POLL: a timer is also due
-      // soon, so come back at once with whatever is ready (or NONE); Python
-      // has already slept a short slice, so this does not spin.
-      return (mode == MODE_POLL ? CALLBACK_POLL : CALLBACK_WAIT) | (set << 4);
+      // WAIT: wake me when a host callback returns. POLL: come back at once
+      // with whatever is ready (or NONE) — a timer is due soon (Python has
+      // slept a short slice, so this does not spin) or an answer is queued.
+      // With nothing in flight there is no set to poll: YIELD does the same.
+      if (mode == MODE_WAIT) return CALLBACK_WAIT | (set << 4);
+      return inFlight ? CALLBACK_POLL | (set << 4) : CALLBACK_YIELD;
     }
     outcome.status = 1;
     outcome.value = 0;

@@ -12,6 +12,9 @@ result through ``_eryx_async_resolve``, which completes the future.
 
 How the runtime waits (``_eryx_async_step`` answers with ``(2, mode)``):
 
+* a host call was answered at once  -> mode POLL (YIELD if nothing else is in
+  flight): the answer is delivered on the very next wake-up, so every host
+  call suspends exactly as if the host had answered later;
 * only host callbacks pending      -> mode WAIT: the runtime returns the
   callback ABI's WAIT code and the host calls back when one returns;
 * only timers pending              -> no return at all: we sleep in WASI
@@ -37,6 +40,7 @@ class _EryxLoop(_asyncio.BaseEventLoop):
     def __init__(self):
         super().__init__()
         self._eryx_futures = {}  # subtask handle -> future
+        self._eryx_deferred = []  # (future, ok, text) answered at once, delivered on the next wake-up
 
     # BaseEventLoop hooks that would need a selector.
     def _process_events(self, event_list):
@@ -84,13 +88,20 @@ class _EryxLoop(_asyncio.BaseEventLoop):
         """Future for a host callback started with ``_eryx.invoke``."""
         status, value = start(name, args_json)
         future = self.create_future()
-        if status == _OK:
-            future.set_result(value)
-        elif status == _ERROR:
-            future.set_exception(RuntimeError(value))
-        else:
+        if status == _PENDING:
             self._eryx_futures[value] = future
+        else:
+            # Answered at once. Still suspend once, as for any host call, so
+            # what user code observes (trace order, interleaving) never
+            # depends on how fast the host happened to answer.
+            self._eryx_deferred.append((future, status == _OK, value))
         return future
+
+    def _eryx_flush_deferred(self):
+        deferred, self._eryx_deferred = self._eryx_deferred, []
+        for future, ok, text in deferred:
+            if not future.done():
+                future.set_result(text) if ok else future.set_exception(RuntimeError(text))
 
     def _eryx_resolve(self, subtask, ok, text):
         future = self._eryx_futures.pop(subtask, None)
@@ -135,6 +146,7 @@ def _eryx_async_step():
     global _eryx_current_run
     run = _eryx_current_run
     loop = _eryx_loop
+    loop._eryx_flush_deferred()
     while True:
         try:
             loop._eryx_run_ready()
@@ -146,6 +158,7 @@ def _eryx_async_step():
             _eryx_current_run = None
             return run.on_done(run.task, exc)
         if run.task.done():
+            loop._eryx_flush_deferred()
             if loop._eryx_futures:
                 # Tasks the code left behind still have host calls in flight: the
                 # runtime must see them return before it may finish (never trap).
@@ -153,6 +166,8 @@ def _eryx_async_step():
                 return (_PENDING, _MODE_WAIT)
             _eryx_current_run = None
             return run.on_done(run.task, run.escaped)
+        if loop._eryx_deferred:
+            return (_PENDING, _MODE_POLL)
         delay = loop._eryx_next_timer()
         if loop._eryx_futures:
             if delay is None:

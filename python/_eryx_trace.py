@@ -7,7 +7,7 @@ The events and their order reproduce what the original settrace-based
 function reports:
 
     PY_START, PY_RESUME       -> {"type": "call", "function": name}   lineno: frame line
-    LINE, backward JUMP       -> {"type": "line"}
+    LINE, backward JUMP       -> {"type": "line"}   (a jump only within one line)
     PY_RETURN, PY_YIELD,
     PY_UNWIND                 -> {"type": "return", "function": name}
     RAISE                     -> {"type": "exception", ...}   (StopIteration skipped)
@@ -65,11 +65,28 @@ def _on_line(code, line):
     _report(line, '{"type": "line"}', "")
 
 
+_line_tables = {}
+
+
+def _line_at(code, offset):
+    table = _line_tables.get(code)
+    if table is None:
+        table = _line_tables[code] = [(start, end, line) for start, end, line in code.co_lines()]
+    for start, end, line in table:
+        if start <= offset < end:
+            return line
+    return None
+
+
 def _on_jump(code, source, destination):
+    # A backward jump into another line already fires LINE there; settrace
+    # reports a line again only for a loop that stays on one line.
     if not _eryx_traced(code):
         return _DISABLE
-    if destination < source:  # loops report their line again, as settrace does
-        _report(_getframe(1).f_lineno or 0, '{"type": "line"}', "")
+    if destination < source:
+        line = _line_at(code, destination)
+        if line is not None and line == _line_at(code, source):
+            _report(line, '{"type": "line"}', "")
 
 
 def _on_raise(code, offset, exc):

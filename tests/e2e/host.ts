@@ -70,6 +70,11 @@ export class Host {
     return this.request({ op: "execute", code, session });
   }
 
+  /** The host process id (benchmarks read its CPU time from /proc). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   async close(): Promise<void> {
     this.child.stdin.end();
     await new Promise((resolve) => this.child.once("exit", resolve));

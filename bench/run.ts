@@ -1,0 +1,151 @@
+// `npm run bench [-- --runtime NAME=PATH ...] [--quick]`: measures each runtime
+// component in the reference host, in the same run, with warm-up and repeated
+// samples; prints a markdown table with ratios against the first runtime and
+// writes docs/benchmarks.md and docs/benchmarks.json.
+
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import os from "node:os";
+import { Host, freshSession, root } from "../tests/e2e/host.ts";
+
+const { values } = parseArgs({ options: { runtime: { type: "string", multiple: true }, quick: { type: "boolean" } } });
+const runtimes = (values.runtime ?? [`eryx-as=${join(root, "dist", "runtime.wasm")}`]).map((spec) => {
+  const [name, path] = spec.split("=");
+  return { name, path };
+});
+const N = values.quick ? 5 : 30;
+
+interface Metric { name: string; unit: string; median: number; p95: number; samples: number }
+
+function stats(name: string, unit: string, xs: number[]): Metric {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))];
+  return { name, unit, median: at(0.5), p95: at(0.95), samples: xs.length };
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+}
+
+async function sample(host: Host, code: string, session: string, n = N, warmup = 3): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await host.execute(code, session);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await host.execute(code, session);
+    if (!r.ok) throw new Error(`${code.slice(0, 60)}: ${r.error}`);
+    out.push(r.elapsed_ms);
+  }
+  return out;
+}
+
+function zstdSize(path: string): number {
+  return execFileSync("zstd", ["-19", "-c", path], { maxBuffer: 1 << 28 }).length;
+}
+
+async function measure(path: string): Promise<Metric[]> {
+  const m: Metric[] = [];
+  m.push(stats("component size", "MiB", [statSync(path).size / 1048576]));
+  const lib = join(root, "build", "liberyx_runtime.so");
+  if (path.endsWith(join("dist", "runtime.wasm"))) {
+    m.push(stats("runtime dylib size (raw)", "KiB", [statSync(lib).size / 1024]));
+    m.push(stats("runtime dylib size (zstd -19)", "KiB", [zstdSize(lib) / 1024]));
+  }
+  const host = await Host.start([], path);
+  try {
+    const cold: number[] = [];
+    const first: number[] = [];
+    for (let i = 0; i < Math.min(N, 10); i++) {
+      const r = await host.execute("pass");
+      cold.push(r.instantiate_ms ?? NaN);
+      first.push((r.instantiate_ms ?? 0) + r.elapsed_ms);
+    }
+    m.push(stats("instantiate (cold, Python init)", "ms", cold));
+    m.push(stats("instantiate → first execute(\"pass\")", "ms", first));
+    const s = freshSession("bench");
+    m.push(stats("execute(\"pass\"), warm session", "ms", await sample(host, "pass", s)));
+    m.push(stats("execute(\"x = sum(range(100))\")", "ms", await sample(host, "x = sum(range(100))", s)));
+    m.push(stats("execute(print of 1 KB)", "ms", await sample(host, "print('k' * 1024)", s)));
+    m.push(stats("one awaited callback round trip", "ms", await sample(host, "await echo(message='x')", s)));
+    m.push(stats("100 sequential awaited callbacks", "ms", await sample(host, "for i in range(100):\n    await echo(message='x')", s, Math.ceil(N / 3))));
+    m.push(stats("asyncio.gather of 100 callbacks", "ms", await sample(host, "import asyncio\nawait asyncio.gather(*[echo(message='x') for i in range(100)])", s, Math.ceil(N / 3))));
+    m.push(stats("asyncio.gather of three 100 ms host sleeps", "ms", await sample(host, "import asyncio\nawait asyncio.gather(sleep(ms=100), sleep(ms=100), sleep(ms=100))", s, Math.ceil(N / 3), 1)));
+
+    // asyncio.sleep(0.05): wall time inside the sandbox and the host's CPU time meanwhile.
+    const sleepWall: number[] = [];
+    const sleepCpu: number[] = [];
+    for (let i = 0; i < Math.ceil(N / 3); i++) {
+      const before = cpuSeconds(host.pid);
+      const r = await host.execute("import asyncio, time\nt = time.monotonic()\nawait asyncio.sleep(0.05)\nprint(time.monotonic() - t)", s);
+      sleepCpu.push((cpuSeconds(host.pid) - before) * 1000);
+      sleepWall.push(Number(r.value) * 1000);
+    }
+    m.push(stats("await asyncio.sleep(0.05): wall time", "ms", sleepWall));
+    m.push(stats("await asyncio.sleep(0.05): host CPU time", "ms", sleepCpu));
+
+    // Snapshot + restore of ~1 MB of state.
+    const st = freshSession("state");
+    await host.execute("blob = [str(i) * 10 for i in range(60000)]", st);
+    const snap: number[] = [];
+    let size = 0;
+    for (let i = 0; i < Math.ceil(N / 3); i++) {
+      const a = await host.request({ op: "snapshot", session: st });
+      const b = await host.request({ op: "restore", session: st, hex: a.value! });
+      if (!a.ok || !b.ok) throw new Error(`snapshot/restore failed: ${a.error ?? b.error}`);
+      size = a.value!.length / 2;
+      snap.push(a.elapsed_ms + b.elapsed_ms);
+    }
+    m.push(stats(`snapshot + restore of ${(size / 1048576).toFixed(2)} MiB of state`, "ms", snap));
+
+    // Tracing cost on a tight loop: traced (always on) vs tracing switched off.
+    const loop = "n = 0\nfor i in range(1000000):\n    n += i";
+    const tr = freshSession("trace");
+    const traced = await sample(host, loop, tr, 3, 1);
+    await host.execute("import __main__\n__main__._eryx_trace_enabled = False", tr);
+    const untraced = await sample(host, loop, tr, 3, 1);
+    m.push(stats("10⁶-iteration loop, traced", "ms", traced));
+    m.push(stats("10⁶-iteration loop, untraced", "ms", untraced));
+    m.push(stats("tracing slowdown on that loop", "×", [stats("", "", traced).median / stats("", "", untraced).median]));
+
+    // Memory per idle instance: linear memory the host reports after one execute.
+    m.push(stats("linear memory of an idle instance", "MiB", [(await host.execute("pass")).peak_memory_bytes / 1048576]));
+  } finally {
+    await host.close();
+  }
+  return m;
+}
+
+const results: { runtime: string; metrics: Metric[] }[] = [];
+for (const r of runtimes) {
+  process.stdout.write(`[bench] ${r.name}: ${r.path}\n`);
+  results.push({ runtime: r.name, metrics: await measure(r.path) });
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+const header = ["metric", ...results.flatMap((r, i) => i === 0 ? [`${r.runtime} median`, "p95"] : [`${r.runtime} median`, "p95", `ratio vs ${results[0].runtime}`])];
+const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
+for (const [k, base] of results[0].metrics.entries()) {
+  const cells = [`${base.name} (${base.unit})`];
+  for (const [i, r] of results.entries()) {
+    const metric = r.metrics.find((x) => x.name === base.name) ?? r.metrics[k];
+    cells.push(fmt(metric.median), metric.samples > 1 ? fmt(metric.p95) : "");
+    if (i > 0) cells.push(fmt(metric.median / base.median));
+  }
+  lines.push(`| ${cells.join(" | ")} |`);
+}
+const table = lines.join("\n");
+const machine = `${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
+process.stdout.write(`\n${table}\n`);
+mkdirSync(join(root, "docs"), { recursive: true });
+const date = new Date().toISOString();
+writeFileSync(join(root, "docs", "benchmarks.json"), JSON.stringify({ date, machine, samples: N, results }, null, 2) + "\n");
+writeFileSync(join(root, "docs", "benchmarks.md"), [
+  "# Benchmarks",
+  "",
+  `Measured by \`npm run bench\` on ${date.slice(0, 10)}: ${machine}. Reference host: wasmtime 40.0.4 (host/), one process per runtime; ${N} samples after warm-up unless the metric is expensive (then fewer). Times are the export call as the host measures it, median and p95.`,
+  "",
+  table,
+  "",
+].join("\n"));
