@@ -12,8 +12,8 @@
 // `npm run link -- --site-packages DIR` (see docs/native-extensions.md).
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { compileTwice } from "./compile.ts";
 import { relocate, type RelocateReport } from "./relocate.ts";
 import { StageError } from "./log.ts";
@@ -92,31 +92,43 @@ export interface CExtensionInput {
 }
 
 /**
- * The flags that make clang 19 / wasm-ld 19 produce a CPython extension as a
- * wasm32 dylib: position-independent code, a shared library with dylink.0
- * (`--experimental-pic -shared`), no entry point, every undefined symbol an
- * import (functions from `env`, data through `GOT.mem`), hidden visibility so
+ * How clang 19 / wasm-ld 19 make a CPython extension a wasm32 dylib, in two
+ * explicit steps (compile, then link), because the clang driver's one-step
+ * build runs whatever `wasm-opt` is on PATH after linking (under npm scripts,
+ * binaryen's from node_modules/.bin: the output would depend on how the build
+ * was started), and clang 19's `--no-wasm-opt` drops the link step entirely.
+ *
+ * Compile: position-independent code, no libc headers, hidden visibility so
  * only what the source marks `visibility("default")` (PyInit_*) is exported.
  */
-export const C_EXTENSION_FLAGS = [
-  "--target=wasm32-wasip1", "-O2", "-fPIC", "-fvisibility=hidden", "-nostdlib", "-ffreestanding",
-  "-Wall", "-Wextra", "-Werror",
-  "-shared", "-Wl,--experimental-pic", "-Wl,--no-entry", "-Wl,--unresolved-symbols=import-dynamic",
+export const C_COMPILE_FLAGS = [
+  "--target=wasm32-wasip1", "-O2", "-fPIC", "-fvisibility=hidden", "-ffreestanding", "-Wall", "-Wextra", "-Werror",
 ];
+/**
+ * Link: a shared library with dylink.0 (`--experimental-pic -shared`), no
+ * entry point, every undefined symbol an import (functions from `env`, data
+ * through `GOT.mem`, resolved by the component linker).
+ */
+export const C_LINK_FLAGS = ["-m", "wasm32", "--experimental-pic", "-shared", "--no-entry", "--unresolved-symbols=import-dynamic"];
+
+function run(command: string, args: string[], log: (line: string) => void): void {
+  const r = spawnSync(command, args, { encoding: "utf8" });
+  // wasm-ld always warns that -shared is "not yet stable"; anything else is shown.
+  const stderr = (r.stderr ?? "").split("\n").filter((l) => l && !/creating shared libraries, with -shared, is not yet stable/.test(l)).join("\n");
+  if (r.status !== 0) throw new StageError("clang", `${command} ${args.join(" ")} failed (exit ${r.status}):\n${stderr || r.error?.message || ""}`);
+  if (stderr) log(stderr);
+}
 
 export function buildCExtension(input: CExtensionInput, log: (line: string) => void = () => {}): void {
   const clang = ensureClang(log);
   mkdirSync(dirname(input.outPath), { recursive: true });
-  const args = [
-    ...C_EXTENSION_FLAGS,
-    ...(input.includeDirs ?? []).flatMap((d) => ["-I", d]),
-    ...(input.flags ?? []),
-    ...input.sources,
-    "-o", input.outPath,
-  ];
-  const r = spawnSync(clang, args, { encoding: "utf8" });
-  // wasm-ld always warns that -shared is "not yet stable"; anything else is shown.
-  const stderr = (r.stderr ?? "").split("\n").filter((l) => l && !/creating shared libraries, with -shared, is not yet stable/.test(l)).join("\n");
-  if (r.status !== 0) throw new StageError("clang", `${clang} ${args.join(" ")} failed (exit ${r.status}):\n${stderr}`);
-  if (stderr) log(stderr);
+  const objDir = `${input.outPath}.o.d`;
+  mkdirSync(objDir, { recursive: true });
+  const objects = input.sources.map((source, i) => {
+    const obj = join(objDir, `${i}-${basename(source).replace(/\.[^.]*$/, "")}.o`);
+    run(clang, [...C_COMPILE_FLAGS, ...(input.includeDirs ?? []).flatMap((d) => ["-I", d]), ...(input.flags ?? []), "-c", source, "-o", obj], log);
+    return obj;
+  });
+  run(WASM_LD, [...C_LINK_FLAGS, ...objects, "-o", input.outPath], log);
+  rmSync(objDir, { recursive: true, force: true });
 }
