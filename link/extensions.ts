@@ -49,6 +49,7 @@ export type ExtensionErrorKind =
   | "not-a-dylib"
   | "no-init-function"
   | "missing-symbol"
+  | "missing-library"
   | "signature-mismatch"
   | "unsupported-import"
   | "duplicate-symbol"
@@ -396,6 +397,7 @@ interface Exporter { library: string; export: SymbolExport; isExtension: boolean
 /**
  * Inspects every extension and checks it against the other libraries of the
  * link (`linked`, in command-line order, plus the built-in libdl):
+ *   - every library it needs (dylink.0 NEEDED) is linked;
  *   - every `env` function import is exported by some library with the same
  *     signature (weak imports may stay unresolved: the linker stubs them);
  *   - every `GOT.mem` import is an exported global, every `GOT.func` an
@@ -425,8 +427,15 @@ export function checkExtensionSymbols(inspected: InspectedExtension[], linked: L
   addExports("libdl.so (built in)", BUILT_IN_LIBDL, false);
   for (const ext of inspected) addExports(ext.guestPath, ext.symbols.exports, true);
 
+  const libraryNames = new Set([...linked.map((l) => l.name), ...inspected.map((e) => e.guestPath)]);
   for (const ext of inspected) {
     const fail = (kind: ExtensionErrorKind, why: string): never => { throw new ExtensionError(kind, ext.file, `${where(ext)}: ${why}`); };
+
+    // dylink.0 NEEDED: the linker requires every name to be a library of the link.
+    const missing = (ext.symbols.dylink?.needed ?? []).filter((n) => !libraryNames.has(n));
+    if (missing.length) {
+      fail("missing-library", `needs ${missing.join(", ")} (dylink.0 NEEDED), which ${missing.length > 1 ? "are" : "is"} not linked; linked libraries: ${linked.map((l) => l.name).join(", ")}`);
+    }
 
     // Duplicate strong exports.
     for (const e of ext.symbols.exports) {

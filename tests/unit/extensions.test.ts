@@ -222,6 +222,16 @@ describe("errors name the file", () => {
       /imports the function PyLong_FromLong \(i64\) -> i32, but libpython3\.14\.so exports it as \(i32\) -> i32/);
   });
 
+  test("a needed library (dylink.0 NEEDED) that is not linked", () => {
+    const file = wat("needs.abi3.so", `(module (@dylink.0 (mem-info (memory 0 0)) (needed "libpython3.14.so" "libfoo.so"))
+      (func (export "PyInit_needs") (result i32) i32.const 0))`);
+    const extension = ext("/site-packages-0/needs.abi3.so", file);
+    assertExtensionError(() => validateExtensions([extension], LINKED), "missing-library", file, /needs libfoo\.so \(dylink\.0 NEEDED\), which is not linked/);
+    const linked = realLink([extension]);
+    assert.equal(linked.ok, false);
+    assert.match(linked.message, /missing libraries:[\s\S]*needs libfoo\.so/);
+  });
+
   test("an import from a module other than env, GOT.* or the WASI adapter", () => {
     const file = wat("foreign.abi3.so", `(module (@dylink.0 (mem-info (memory 0 0)))
       (import "numpy" "helper" (func)) (func (export "PyInit_foreign") (result i32) i32.const 0))`);
