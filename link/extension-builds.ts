@@ -13,6 +13,7 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { compileTwice } from "./compile.ts";
 import { relocate, type RelocateReport } from "./relocate.ts";
@@ -60,7 +61,9 @@ function onPath(command: string): boolean {
 /**
  * Returns the clang that builds wasm32 dylibs, installing Debian's clang-19
  * and lld-19 with apt-get when they are missing (idempotent: nothing happens
- * when both are there). Throws a StageError saying what to install otherwise.
+ * when both are there). Concurrent callers (test files run in parallel) are
+ * serialised with flock, so only one apt-get runs. Throws a StageError saying
+ * what to install when it cannot install.
  */
 export function ensureClang(log: (line: string) => void = () => {}): string {
   if (onPath(CLANG) && onPath(WASM_LD)) return CLANG;
@@ -69,17 +72,19 @@ export function ensureClang(log: (line: string) => void = () => {}): string {
   if (!isRoot || !existsSync("/usr/bin/apt-get")) {
     throw new StageError("clang", `${CLANG} and ${WASM_LD} are needed to build C extensions and are missing: run \`sudo ${how}\` (Debian 12: the packages are in bookworm's main archive)`);
   }
-  log(`${CLANG}/${WASM_LD} missing: installing Debian's ${CLANG_PACKAGES.join(", ")} (once)`);
-  const apt = (args: string[]) => spawnSync("apt-get", args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  let r = apt(["install", "-y", "--no-install-recommends", ...CLANG_PACKAGES]);
-  if (r.status !== 0) {
-    log("apt-get install failed; running apt-get update and trying again");
-    apt(["update"]);
-    r = apt(["install", "-y", "--no-install-recommends", ...CLANG_PACKAGES]);
-  }
+  log(`${CLANG}/${WASM_LD} missing: installing Debian's ${CLANG_PACKAGES.join(", ")} with apt-get (once)`);
+  // Under the lock: check again (another process may have installed them),
+  // install, and on failure refresh the package lists once and retry.
+  const script = `command -v ${CLANG} >/dev/null && command -v ${WASM_LD} >/dev/null && exit 0; ` +
+    `${how} || { apt-get update && ${how}; }`;
+  const lock = join(tmpdir(), "eryx-as-clang-install.lock");
+  const useFlock = spawnSync("flock", ["--version"], { stdio: "ignore" }).status === 0;
+  const r = spawnSync(useFlock ? "flock" : "sh", useFlock ? [lock, "sh", "-c", script] : ["-c", script],
+    { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
   if (r.status !== 0 || !onPath(CLANG) || !onPath(WASM_LD)) {
     throw new StageError("clang", `\`${how}\` failed (exit ${r.status}); install ${CLANG_PACKAGES.join(" and ")} and try again`);
   }
+  log(`installed ${CLANG_PACKAGES.join(", ")}`);
   return CLANG;
 }
 
