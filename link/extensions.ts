@@ -362,8 +362,9 @@ export function inspectExtension(ext: ExtensionLibrary): InspectedExtension {
 export interface LinkedLibrary { name: string; file: string }
 
 /**
- * Exports of the linker's built-in libdl (`--use-built-in-libdl`,
- * wit-component 0.243 `dl/src/lib.rs`); it is not a file we can read.
+ * Exports of the linker's built-in libdl (`--use-built-in-libdl`): the
+ * `libdl.so` embedded in wit-component 0.243.0 (read from the crate; it is
+ * not a file of the link command line).
  */
 const BUILT_IN_LIBDL: SymbolExport[] = [
   { name: "dlopen", type: { kind: "func", sig: { params: ["i32", "i32"], results: ["i32"] } }, weak: false },
