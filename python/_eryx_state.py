@@ -12,6 +12,8 @@ unpickled, and a failed restore leaves the state untouched.
 """
 
 import copyreg as _copyreg
+import importlib as _importlib
+import sys as _sys
 import io as _io
 import marshal as _marshal
 import pickle as _pickle
@@ -21,22 +23,37 @@ import zlib as _zlib
 _ERYX_SNAPSHOT_MAGIC = b"ERYXAS\x01"
 
 
-def _eryx_is_user_code(obj):
-    code = getattr(obj, "__code__", None)
-    return isinstance(code, _types.CodeType) and code.co_filename == _USER_FILENAME
+def _eryx_by_reference(obj):
+    """Whether pickle can find ``obj`` again by module and qualified name."""
+    module = _sys.modules.get(getattr(obj, "__module__", None) or "")
+    target = module
+    for part in getattr(obj, "__qualname__", "").split("."):
+        target = getattr(target, part, None)
+    return module is not None and target is obj
 
 
-def _eryx_is_user_class(obj):
-    if not isinstance(obj, type) or obj.__module__ != "__main__":
-        return False
-    # Classes of the sandbox itself live in __main__ too; user classes are not there.
-    return globals().get(obj.__qualname__) is not obj
+def _eryx_needs_value(obj):
+    # User code lives in G, whose __name__ is "__main__" while sys.modules["__main__"]
+    # is the sandbox's own module: nothing of the user's can be found by reference.
+    return not _eryx_by_reference(obj)
 
 
-def _eryx_make_function(code_bytes, name, ncells):
+def _eryx_make_function(code_bytes, name, ncells, module_name):
     code = _marshal.loads(code_bytes)
     closure = tuple(_types.CellType() for _ in range(ncells)) if ncells else None
-    return _types.FunctionType(code, _eryx_user_globals, name, None, closure)
+    # User functions run in G; a library's local function (e.g. a decorator's
+    # wrapper) keeps the globals of its module.
+    globals_ = _importlib.import_module(module_name).__dict__ if module_name else _eryx_user_globals
+    return _types.FunctionType(code, globals_, name, None, closure)
+
+
+def _eryx_globals_module(func):
+    """The importable module whose namespace ``func`` runs in, or None for G."""
+    if func.__globals__ is _eryx_user_globals:
+        return None
+    name = func.__globals__.get("__name__")  # not func.__module__: functools.wraps copies that
+    module = _sys.modules.get(name) if isinstance(name, str) else None
+    return name if module is not None and module.__dict__ is func.__globals__ else None
 
 
 def _eryx_set_function_state(func, state):
@@ -56,23 +73,42 @@ class _EryxEmptyCell:
     """Marks a closure cell that had no value yet."""
 
 
-def _eryx_make_class(metaclass, name, bases):
-    return metaclass(name, bases, {})
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes made by class statements, not built-in types
 
 
-_EryxSkipAttrs = frozenset({"__dict__", "__weakref__"})
+def _eryx_make_mappingproxy(mapping):
+    return _types.MappingProxyType(mapping)
+
+
+def _eryx_make_class(metaclass, name, bases, slots):
+    # __slots__ must be there when the class is created; everything else is state.
+    return metaclass(name, bases, {"__slots__": slots} if slots is not None else {})
+
+
+# Attributes that the class machinery makes itself (or that cannot be set).
+_EryxSkipAttrs = frozenset({"__dict__", "__weakref__", "__slots__",
+                            # 3.14's lazy annotations: kept evaluated instead (below)
+                            "__annotate_func__", "__annotate__", "__annotations_cache__"})
+_EryxDescriptorTypes = (_types.GetSetDescriptorType, _types.MemberDescriptorType)
 
 
 def _eryx_set_class_state(cls, state):
     qualname, namespace = state
     cls.__qualname__ = qualname
     for key, value in namespace.items():
-        setattr(cls, key, value)
+        try:
+            setattr(cls, key, value)
+        except (AttributeError, TypeError):
+            pass  # read-only on this type; the class works without it
 
 
 class _EryxPickler(_pickle.Pickler):
+    """Pickles functions and classes that cannot be found by reference by value."""
+
+    by_value_classes = False
+
     def reducer_override(self, obj):
-        if isinstance(obj, _types.FunctionType) and _eryx_is_user_code(obj):
+        if isinstance(obj, _types.FunctionType) and _eryx_needs_value(obj):
             cells = []
             for cell in obj.__closure__ or ():
                 try:
@@ -82,19 +118,44 @@ class _EryxPickler(_pickle.Pickler):
             ncells = len(obj.__closure__ or ())
             state = (obj.__defaults__, obj.__kwdefaults__, cells, obj.__qualname__, dict(obj.__dict__),
                      dict(getattr(obj, "__annotations__", None) or {}))
-            return (_eryx_make_function, (_marshal.dumps(obj.__code__), obj.__name__, ncells), state,
+            return (_eryx_make_function, (_marshal.dumps(obj.__code__), obj.__name__, ncells, _eryx_globals_module(obj)), state,
                     None, None, _eryx_set_function_state)
-        if _eryx_is_user_class(obj):
-            namespace = {k: v for k, v in vars(obj).items() if k not in _EryxSkipAttrs}
-            return (_eryx_make_class, (type(obj), obj.__name__, obj.__bases__), (obj.__qualname__, namespace),
+        if isinstance(obj, type) and obj.__flags__ & _HEAPTYPE and _eryx_needs_value(obj):
+            self.by_value_classes = True
+            slots = vars(obj).get("__slots__")
+            namespace = {k: v for k, v in vars(obj).items()
+                         if k not in _EryxSkipAttrs and not isinstance(v, _EryxDescriptorTypes)}
+            try:
+                annotations = dict(obj.__annotations__)
+            except Exception:  # noqa: BLE001 - unevaluable annotations are dropped
+                annotations = {}
+            if annotations:
+                namespace["__annotations__"] = annotations
+            return (_eryx_make_class, (type(obj), obj.__name__, obj.__bases__, slots), (obj.__qualname__, namespace),
                     None, None, _eryx_set_class_state)
+        if isinstance(obj, (staticmethod, classmethod)):
+            return (type(obj), (obj.__func__,))
+        if isinstance(obj, property):
+            return (property, (obj.fget, obj.fset, obj.fdel, obj.__doc__))
+        if isinstance(obj, _types.MappingProxyType):  # e.g. dataclass field metadata
+            return (_eryx_make_mappingproxy, (dict(obj),))
         return NotImplemented
 
 
 def _eryx_dumps(value):
+    """Pickled bytes, and whether they hold classes pickled by value (worth a trial load)."""
     buffer = _io.BytesIO()
-    _EryxPickler(buffer, protocol=_pickle.HIGHEST_PROTOCOL).dump(value)
-    return buffer.getvalue()
+    pickler = _EryxPickler(buffer, protocol=_pickle.HIGHEST_PROTOCOL)
+    pickler.dump(value)
+    return buffer.getvalue(), pickler.by_value_classes
+
+
+def _eryx_loads_ok(data):
+    try:
+        _pickle.loads(data)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _eryx_is_callback_object(value):
@@ -116,7 +177,11 @@ def _eryx_snapshot():
     kept, failed = {}, []
     for key, value in _eryx_state_candidates():
         try:
-            _eryx_dumps(value)
+            data, risky = _eryx_dumps(value)
+            # A class rebuilt by value must also load again (never hand out a
+            # snapshot that cannot be restored).
+            if risky and not _eryx_loads_ok(data):
+                raise TypeError("it pickles, but cannot be rebuilt from the snapshot")
         except Exception as exc:  # noqa: BLE001 - anything unpicklable is skipped
             failed.append(f"{key} ({type(exc).__name__}: {exc})")
             continue
@@ -124,7 +189,7 @@ def _eryx_snapshot():
     if failed and not kept:
         return (_ERROR, "Failed to snapshot state: no variable could be serialised: " + "; ".join(failed))
     try:
-        payload = _eryx_dumps(kept)
+        payload, _ = _eryx_dumps(kept)
     except Exception as exc:  # noqa: BLE001
         return (_ERROR, "Failed to snapshot state: " + _eryx_format_error(exc))
     header = _ERYX_SNAPSHOT_MAGIC + _zlib.crc32(payload).to_bytes(4, "little")
