@@ -4,7 +4,7 @@
 // writes docs/benchmarks.md and docs/benchmarks.json.
 
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import os from "node:os";
@@ -25,9 +25,17 @@ function stats(name: string, unit: string, xs: number[]): Metric {
   return { name, unit, median: at(0.5), p95: at(0.95), samples: xs.length };
 }
 
+/** CPU time of every thread of a process, in seconds (schedstat: nanoseconds on CPU). */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns / 1e9;
 }
 
 async function sample(host: Host, code: string, session: string, n = N, warmup = 3): Promise<number[]> {
