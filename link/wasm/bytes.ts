@@ -4,7 +4,7 @@
 export class Reader {
   pos: number;
   constructor(readonly bytes: Uint8Array, start = 0, readonly end = bytes.length) {
-    if (end > bytes.length || start > end) throw new Error(`wasm data range [${start}, ${end}) exceeds its ${bytes.length} bytes`);
+    if (end > bytes.length || start > end) throw new Error(`unexpected end of wasm data: range [${start}, ${end}) exceeds its ${bytes.length} bytes`);
     this.pos = start;
   }
 
