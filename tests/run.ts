@@ -29,6 +29,8 @@ const failures: string[] = [];
 if (step("as-pect (AssemblyScript unit tests)", node, [join(root, "node_modules", "@as-pect", "cli", "bin", "asp.js"),
   "--config", "tests/as-pect.config.js", "--as-config", "tests/assembly/as-pect.asconfig.json"]) !== 0) failures.push("as-pect");
 
+if (step("host self-check (a hand-written guest, no CPython)", node, [tsx, join(root, "host", "testdata", "check_fake_guest.ts")]) !== 0) failures.push("host self-check");
+
 const files = ["unit", "e2e"].flatMap((dir) =>
   existsSync(join(root, "tests", dir)) ? readdirSync(join(root, "tests", dir)).filter((f) => f.endsWith(".test.ts")).sort().map((f) => join("tests", dir, f)) : []);
 if (step("node:test (TypeScript unit and end-to-end tests)", node, ["--import", "tsx", "--test", "--test-concurrency=2", ...files]) !== 0) failures.push("node:test");
