@@ -3,7 +3,7 @@
 // the `(status, value)` pair the glue's entry points return (see
 // python/_eryx_exec.py), or an error text when Python itself failed.
 
-import { GLUE } from "../generated/glue";
+import { GLUE_NAMES, GLUE_SOURCES } from "../generated/glue";
 import {
   decref, Py_CompileStringExFlags, Py_file_input, Py_InitializeEx, PyDict_GetItemString, PyErr_GetRaisedException,
   PyEval_EvalCode, PyImport_AddModule, PyLong_AsLong, PyModule_GetDict, PyObject_CallObject, PyObject_Str,
@@ -63,12 +63,10 @@ export function initializeInterpreter(): void {
   let main = PyImport_AddModule(cstr("__main__"));
   if (!main) { stderr("eryx-as: cannot create __main__: " + takeErrorText("") + "\n"); return; }
   mainDict = PyModule_GetDict(main);
-  for (let i = 0; i < GLUE.length; i++) {
-    let name = GLUE[i][0];
-    let source = cstr(GLUE[i][1]);
+  for (let i = 0; i < GLUE_NAMES.length; i++) {
+    let name = GLUE_NAMES[i];
     let filename = cstr("<eryx:" + name + ">");
-    let code = Py_CompileStringExFlags(source, filename, Py_file_input, 0, -1);
-    __release(source);
+    let code = Py_CompileStringExFlags(GLUE_SOURCES[i], filename, Py_file_input, 0, -1);
     __release(filename);
     let result = code ? PyEval_EvalCode(code, mainDict, mainDict) : 0;
     decref(code);
