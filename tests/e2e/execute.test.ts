@@ -131,3 +131,13 @@ test("the stdlib is readable: os.listdir('/python-stdlib') and reading a module 
   const out = await ok("import os\nprint('json' in os.listdir('/python-stdlib'))\nprint(len(open('/python-stdlib/json/__init__.py').read()) > 100)");
   assert.equal(out, "True\nTrue");
 });
+
+test("finalize-preinit forgets WASI handles; files are found again afterwards", async () => {
+  const s = freshSession();
+  await ok("import json", s);
+  const r = await host.request({ op: "finalize_preinit", session: s });
+  assert.equal(r.ok, true, r.error ?? "");
+  // Preopens are re-discovered lazily: the stdlib is still readable, new modules import.
+  const out = await ok("import os, csv\nprint('json' in os.listdir('/python-stdlib'), csv.__name__)", s);
+  assert.equal(out, "True csv");
+});
