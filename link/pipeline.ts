@@ -10,6 +10,7 @@ import { formatBytes, stage } from "./log.ts";
 import { relocate, type RelocateReport } from "./relocate.ts";
 import { checkExtensionSymbols, dlOpenableArgs, inspectExtension, type ExtensionLibrary } from "./extensions.ts";
 import { ensureWasmTools, runWasmTools } from "./tools.ts";
+import { defaultPreinitOutput, preinitialize, type PreinitResult } from "./preinit.ts";
 import { vendor, type Vendored } from "./vendor.ts";
 
 export const RUNTIME_LIBRARY = "liberyx_runtime.so";
@@ -23,6 +24,8 @@ export interface LinkOptions {
   output?: string;
   /** Native extension modules, linked dl-openable at their guest paths (link/extensions.ts). */
   extensions?: ExtensionLibrary[];
+  /** Also write a pre-initialised copy (link/preinit.ts; default output dist/runtime-preinit.wasm). */
+  preinit?: { output?: string; imports?: string[]; sitePackages?: string[] };
 }
 
 export interface LinkResult {
@@ -30,6 +33,7 @@ export interface LinkResult {
   component: string;
   relocation: RelocateReport;
   sizes: { runtimeLibrary: number; component: number };
+  preinit?: PreinitResult;
 }
 
 /** Stage: assembly/ → liberyx_runtime.so (a PIC dylib with our own dylink.0). */
@@ -116,7 +120,16 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
   linkComponent(wasmTools, vendored, { runtime: runtimeLibrary, bindings }, output, extensions);
   done(`${output} ${formatBytes(statSync(output).size)}`);
 
+  let preinit: PreinitResult | undefined;
+  if (options.preinit) {
+    const imports = options.preinit.imports ?? [];
+    done = stage("preinit", `component-init-transform${imports.length ? `, pre-importing ${imports.join(", ")}` : ""}`);
+    preinit = await preinitialize({ root, input: output, output: options.preinit.output ?? defaultPreinitOutput(output), stdlib: vendored.stdlibDir, sitePackages: options.preinit.sitePackages, imports });
+    done(`${preinit.output} ${formatBytes(preinit.size)}`);
+  }
+
   return {
+    preinit,
     runtimeLibrary,
     component: output,
     relocation,

@@ -1,0 +1,125 @@
+// Pre-initialisation (issue 5, point 3; runtime.md §3.5, §6): the pipeline
+// (`link()` with `preinit`, what `npm run link -- --preinit --preimport …`
+// runs) writes a normal component and a pre-initialised copy into
+// build/preinit-e2e/; the copy is run through the reference host like the
+// normal one. The instantiate → first result timings of both are printed
+// (a measurement, not asserted).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { Host, freshSession, root, type Response } from "./host.ts";
+import { link } from "../../link/pipeline.ts";
+import { preinitialize } from "../../link/preinit.ts";
+
+const DIR = join(root, "build", "preinit-e2e");
+const NORMAL = join(DIR, "runtime.wasm");
+const PREINIT = join(DIR, "runtime-preinit.wasm");
+/** `fractions` is not imported by the runtime's own start-up, so it witnesses the pre-import. */
+const PREIMPORTS = ["json", "re", "fractions"];
+
+let host: Host;
+
+before(async () => {
+  rmSync(DIR, { recursive: true, force: true });
+  const result = await link({ root, buildDir: join(DIR, "link"), output: NORMAL, preinit: { output: PREINIT, imports: PREIMPORTS } });
+  assert.equal(result.preinit?.output, PREINIT);
+  assert.deepEqual(result.preinit?.imports, PREIMPORTS);
+  host = await Host.start([], PREINIT);
+});
+
+after(async () => { await host?.close(); });
+
+async function ok(code: string, session?: string): Promise<Response> {
+  const r = await host.execute(code, session);
+  assert.equal(r.error, null, `expected Ok for ${JSON.stringify(code)}:\n${r.error}`);
+  return r;
+}
+
+test("print(1+1) in a fresh instance of the pre-initialised image", async () => {
+  const r = await ok("print(1+1)");
+  assert.equal(r.value, "2");
+  assert.equal(typeof r.instantiate_ms, "number");
+});
+
+test("the pre-imported modules are already loaded; others are not", async () => {
+  const r = await ok("import sys\nprint([m in sys.modules for m in ('json', 're', 'fractions', 'csv')])");
+  assert.equal(r.value, "[True, True, True, False]");
+  const f = await ok("from fractions import Fraction\nprint(Fraction(1, 3) + Fraction(1, 6))");
+  assert.equal(f.value, "1/2");
+});
+
+test("host callbacks are read at execute time, not frozen at pre-init (where the list was empty)", async () => {
+  const r = await ok("r = await echo(message='x')\nprint(r)");
+  assert.equal(r.value, "{'echo': 'x'}");
+  assert.deepEqual(r.callbacks.map((c) => [c.name, JSON.parse(c.args)]), [["echo", { message: "x" }]]);
+  const listed = await ok("print(sorted(c['name'] for c in list_callbacks())[:3])");
+  assert.equal(listed.value, "['add', 'defaults', 'echo']");
+});
+
+test("the stdlib is readable after restore: listdir and importing a module that was not pre-imported", async () => {
+  const r = await ok([
+    "import os",
+    "names = os.listdir('/python-stdlib')",
+    "print('encodings' in names, 'csv.py' in names)",
+    "import csv, io",
+    "rows = list(csv.reader(io.StringIO('a,b\\n1,2\\n')))",
+    "print(rows)",
+    "with open('/python-stdlib/csv.py') as f:",
+    "    print(len(f.read()) > 1000)",
+  ].join("\n"));
+  assert.equal(r.value, "True True\n[['a', 'b'], ['1', '2']]\nTrue");
+});
+
+test("a session keeps state; snapshot, restore into another session, clear", async () => {
+  const a = freshSession("preinit");
+  await ok("x = 41\ndef f(y):\n    return x + y", a);
+  assert.equal((await ok("print(f(1))", a)).value, "42");
+  const snap = await host.request({ op: "snapshot", session: a });
+  assert.equal(snap.error, null);
+  const b = freshSession("preinit");
+  const restored = await host.request({ op: "restore", session: b, hex: snap.value! });
+  assert.equal(restored.error, null);
+  assert.equal((await ok("import csv\nprint(x, f(2), csv.__name__)", b)).value, "41 43 csv");
+  const cleared = await host.request({ op: "clear", session: b });
+  assert.equal(cleared.error, null);
+  assert.equal((await ok("print('x' in globals())", b)).value, "False");
+  await host.request({ op: "drop", session: a });
+  await host.request({ op: "drop", session: b });
+});
+
+test("a failing pre-import fails the stage and writes no component", async () => {
+  const output = join(DIR, "runtime-preinit-bad.wasm");
+  await assert.rejects(
+    preinitialize({ root, input: NORMAL, output, stdlib: join(root, "dist", "python-stdlib"), imports: ["json", "no_such_module_xyz"], log: () => {} }),
+    /importing json, no_such_module_xyz failed during pre-init: .*No module named 'no_such_module_xyz'/s,
+  );
+  assert.equal(existsSync(output), false);
+});
+
+test("measurement: instantiate → first result, normal vs pre-initialised (printed, not asserted)", async () => {
+  const normal = await Host.start([], NORMAL);
+  try {
+    const rounds = 5;
+    const measure = async (h: Host) => {
+      const rows: { instantiate: number; elapsed: number }[] = [];
+      await h.execute("print(1+1)"); // warm-up (compilation happened at start; this maps the image)
+      for (let i = 0; i < rounds; i++) {
+        const r = await h.execute("print(1+1)");
+        assert.equal(r.value, "2");
+        rows.push({ instantiate: r.instantiate_ms!, elapsed: r.elapsed_ms });
+      }
+      const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
+      return { instantiate: median(rows.map((r) => r.instantiate)), elapsed: median(rows.map((r) => r.elapsed)), total: median(rows.map((r) => r.instantiate + r.elapsed)) };
+    };
+    const n = await measure(normal);
+    const p = await measure(host);
+    const fmt = (m: { instantiate: number; elapsed: number; total: number }) =>
+      `instantiate ${m.instantiate.toFixed(1)} ms + execute ${m.elapsed.toFixed(1)} ms = ${m.total.toFixed(1)} ms`;
+    process.stdout.write(`[preinit] median of ${rounds} fresh instances, print(1+1):\n` +
+      `[preinit]   normal          ${fmt(n)}\n[preinit]   pre-initialised ${fmt(p)} (pre-imported: ${PREIMPORTS.join(", ")})\n`);
+  } finally {
+    await normal.close();
+  }
+});
