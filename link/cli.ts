@@ -33,7 +33,7 @@ const started = performance.now();
 try {
   const extensions = collectExtensions({ sitePackages: values["site-packages"], explicit: values.extension });
   const preimports = parsePreimports(values.preimport);
-  if ((preimports.length || values["preinit-output"]) && !values.preinit) throw new Error("--preimport/--preinit-output need --preinit");
+  if ((preimports.length || values["preinit-output"]) && !values.preinit) throw new StageError("preinit", "--preimport/--preinit-output need --preinit");
   const preinit = values.preinit ? { output: values["preinit-output"] ? resolve(values["preinit-output"]) : undefined, imports: preimports, sitePackages: (values["site-packages"] ?? []).map((d) => resolve(d)) } : undefined;
   const result = await link({ root: resolve(import.meta.dirname, ".."), output: values.output ? resolve(values.output) : undefined, extensions, preinit });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
+import { StageError } from "./log.ts";
 
 export interface PreinitOptions {
   root: string;
@@ -67,7 +68,7 @@ export function ensurePreinitBuilt(root: string, log: (line: string) => void): s
     stdio: ["ignore", 2, 2],
   });
   if (r.error) throw new Error(`cannot run cargo: ${r.error.message}`);
-  if (r.status !== 0 || !existsSync(binary)) throw new Error(`cargo build --release --manifest-path preinit/Cargo.toml failed (exit ${r.status})`);
+  if (r.status !== 0 || !existsSync(binary)) throw new StageError("preinit", `cargo build --release --manifest-path preinit/Cargo.toml failed (exit ${r.status})`);
   // Cargo leaves the binary untouched when nothing needed relinking.
   const now = new Date();
   utimesSync(binary, now, now);
@@ -80,7 +81,7 @@ const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 export function parsePreimports(values: string[] | undefined): string[] {
   const modules = (values ?? []).flatMap((v) => v.split(",")).map((m) => m.trim()).filter((m) => m.length > 0);
   for (const m of modules) {
-    if (!MODULE_NAME.test(m)) throw new Error(`--preimport: not a module name: ${JSON.stringify(m)}`);
+    if (!MODULE_NAME.test(m)) throw new StageError("preinit", `--preimport: not a module name: ${JSON.stringify(m)}`);
   }
   return modules;
 }
@@ -120,7 +121,7 @@ export async function preinitialize(options: PreinitOptions): Promise<PreinitRes
   });
   if (code !== 0) {
     const detail = stderr.filter((l) => !l.startsWith("[preinit]")).join("\n").trim();
-    throw new Error(`eryx-as-preinit failed (exit ${code}): ${detail || "(no output)"}`);
+    throw new StageError("preinit", `eryx-as-preinit failed (exit ${code}): ${detail || "(no output)"}`);
   }
   return { output: options.output, size: statSync(options.output).size, imports, seconds: (performance.now() - started) / 1000 };
 }
