@@ -55,6 +55,15 @@ function zstdSize(path: string): number {
 
 async function measure(path: string): Promise<Metric[]> {
   const m: Metric[] = [];
+  /** One metric; a runtime that cannot do it gets "n/a" instead of stopping the run. */
+  const metric = async (name: string, unit: string, f: () => Promise<number[]>) => {
+    try {
+      m.push(stats(name, unit, await f()));
+    } catch (e) {
+      process.stdout.write(`[bench]   ${name}: n/a (${(e as Error).message.split("\n")[0].slice(0, 120)})\n`);
+      m.push({ name, unit, median: NaN, p95: NaN, samples: 0 });
+    }
+  };
   m.push(stats("component size", "MiB", [statSync(path).size / 1048576]));
   const lib = join(root, "build", "liberyx_runtime.so");
   if (path.endsWith(join("dist", "runtime.wasm"))) {
@@ -70,52 +79,59 @@ async function measure(path: string): Promise<Metric[]> {
       cold.push(r.instantiate_ms ?? NaN);
       first.push((r.instantiate_ms ?? 0) + r.elapsed_ms);
     }
-    m.push(stats("instantiate (cold, Python init)", "ms", cold));
-    m.push(stats("instantiate → first execute(\"pass\")", "ms", first));
+    await metric("instantiate (cold, Python init)", "ms", async () => cold);
+    await metric("instantiate → first execute(\"pass\")", "ms", async () => first);
     const s = freshSession("bench");
-    m.push(stats("execute(\"pass\"), warm session", "ms", await sample(host, "pass", s)));
-    m.push(stats("execute(\"x = sum(range(100))\")", "ms", await sample(host, "x = sum(range(100))", s)));
-    m.push(stats("execute(print of 1 KB)", "ms", await sample(host, "print('k' * 1024)", s)));
-    m.push(stats("one awaited callback round trip", "ms", await sample(host, "await echo(message='x')", s)));
-    m.push(stats("100 sequential awaited callbacks", "ms", await sample(host, "for i in range(100):\n    await echo(message='x')", s, Math.ceil(N / 3))));
-    m.push(stats("asyncio.gather of 100 callbacks", "ms", await sample(host, "import asyncio\nawait asyncio.gather(*[echo(message='x') for i in range(100)])", s, Math.ceil(N / 3))));
-    m.push(stats("asyncio.gather of three 100 ms host sleeps", "ms", await sample(host, "import asyncio\nawait asyncio.gather(sleep(ms=100), sleep(ms=100), sleep(ms=100))", s, Math.ceil(N / 3), 1)));
+    await metric("execute(\"pass\"), warm session", "ms", () => sample(host, "pass", s));
+    await metric("execute(\"x = sum(range(100))\")", "ms", () => sample(host, "x = sum(range(100))", s));
+    await metric("execute(print of 1 KB)", "ms", () => sample(host, "print('k' * 1024)", s));
+    await metric("one awaited callback round trip", "ms", () => sample(host, "await echo(message='x')", s));
+    await metric("100 sequential awaited callbacks", "ms", () => sample(host, "for i in range(100):\n    await echo(message='x')", s, Math.ceil(N / 3)));
+    await metric("asyncio.gather of 100 callbacks", "ms", () => sample(host, "import asyncio\nawait asyncio.gather(*[echo(message='x') for i in range(100)])", s, Math.ceil(N / 3)));
+    await metric("asyncio.gather of three 100 ms host sleeps", "ms", () => sample(host, "import asyncio\nawait asyncio.gather(sleep(ms=100), sleep(ms=100), sleep(ms=100))", s, Math.ceil(N / 3), 1));
 
     // asyncio.sleep(0.05): wall time inside the sandbox and the host's CPU time meanwhile.
-    const sleepWall: number[] = [];
     const sleepCpu: number[] = [];
-    for (let i = 0; i < Math.ceil(N / 3); i++) {
-      const before = cpuSeconds(host.pid);
-      const r = await host.execute("import asyncio, time\nt = time.monotonic()\nawait asyncio.sleep(0.05)\nprint(time.monotonic() - t)", s);
-      sleepCpu.push((cpuSeconds(host.pid) - before) * 1000);
-      sleepWall.push(Number(r.value) * 1000);
-    }
-    m.push(stats("await asyncio.sleep(0.05): wall time", "ms", sleepWall));
-    m.push(stats("await asyncio.sleep(0.05): host CPU time", "ms", sleepCpu));
+    await metric("await asyncio.sleep(0.05): wall time", "ms", async () => {
+      const wall: number[] = [];
+      for (let i = 0; i < Math.ceil(N / 3); i++) {
+        const before = cpuSeconds(host.pid);
+        const r = await host.execute("import asyncio, time\nt = time.monotonic()\nawait asyncio.sleep(0.05)\nprint(time.monotonic() - t)", s);
+        if (!r.ok) throw new Error(r.error ?? "failed");
+        sleepCpu.push((cpuSeconds(host.pid) - before) * 1000);
+        wall.push(Number(r.value) * 1000);
+      }
+      return wall;
+    });
+    await metric("await asyncio.sleep(0.05): host CPU time", "ms", async () => sleepCpu.length ? sleepCpu : Promise.reject(new Error("no samples")));
 
-    // Snapshot + restore of ~1 MB of state.
-    const st = freshSession("state");
-    await host.execute("blob = [str(i) * 10 for i in range(60000)]", st);
-    const snap: number[] = [];
-    let size = 0;
-    for (let i = 0; i < Math.ceil(N / 3); i++) {
-      const a = await host.request({ op: "snapshot", session: st });
-      const b = await host.request({ op: "restore", session: st, hex: a.value! });
-      if (!a.ok || !b.ok) throw new Error(`snapshot/restore failed: ${a.error ?? b.error}`);
-      size = a.value!.length / 2;
-      snap.push(a.elapsed_ms + b.elapsed_ms);
-    }
-    m.push(stats(`snapshot + restore of ${(size / 1048576).toFixed(2)} MiB of state`, "ms", snap));
+    // Snapshot + restore of ~3 MB of state.
+    await metric("snapshot + restore of ~3 MiB of state", "ms", async () => {
+      const st = freshSession("state");
+      await host.execute("blob = [str(i) * 10 for i in range(60000)]", st);
+      const snap: number[] = [];
+      for (let i = 0; i < Math.ceil(N / 3); i++) {
+        const a = await host.request({ op: "snapshot", session: st });
+        const b = await host.request({ op: "restore", session: st, hex: a.value ?? "" });
+        if (!a.ok || !b.ok) throw new Error(`snapshot/restore failed: ${a.error ?? b.error}`);
+        snap.push(a.elapsed_ms + b.elapsed_ms);
+      }
+      return snap;
+    });
 
-    // Tracing cost on a tight loop: traced (always on) vs tracing switched off.
+    // Tracing cost on a tight loop: traced (always on) vs tracing switched off
+    // (the switch is eryx-as's own; other runtimes get n/a for it).
     const loop = "n = 0\nfor i in range(1000000):\n    n += i";
     const tr = freshSession("trace");
-    const traced = await sample(host, loop, tr, 3, 1);
-    await host.execute("import __main__\n__main__._eryx_trace_enabled = False", tr);
-    const untraced = await sample(host, loop, tr, 3, 1);
-    m.push(stats("10⁶-iteration loop, traced", "ms", traced));
-    m.push(stats("10⁶-iteration loop, untraced", "ms", untraced));
-    m.push(stats("tracing slowdown on that loop", "×", [stats("", "", traced).median / stats("", "", untraced).median]));
+    let traced: number[] = [];
+    let untraced: number[] = [];
+    await metric("10⁶-iteration loop, traced", "ms", async () => (traced = await sample(host, loop, tr, 3, 1)));
+    await metric("10⁶-iteration loop, untraced", "ms", async () => {
+      const off = await host.execute("import __main__\n__main__._eryx_trace_enabled = False", tr);
+      if (!off.ok) throw new Error("no tracing switch");
+      return (untraced = await sample(host, loop, tr, 3, 1));
+    });
+    await metric("tracing slowdown on that loop", "×", async () => [stats("", "", traced).median / stats("", "", untraced).median]);
 
     // Memory per idle instance: linear memory the host reports after one execute.
     m.push(stats("linear memory of an idle instance", "MiB", [(await host.execute("pass")).peak_memory_bytes / 1048576]));
@@ -134,12 +150,16 @@ for (const r of runtimes) {
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
 const header = ["metric", ...results.flatMap((r, i) => i === 0 ? [`${r.runtime} median`, "p95"] : [`${r.runtime} median`, "p95", `ratio vs ${results[0].runtime}`])];
 const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
-for (const [k, base] of results[0].metrics.entries()) {
+for (const base of results[0].metrics) {
   const cells = [`${base.name} (${base.unit})`];
   for (const [i, r] of results.entries()) {
-    const metric = r.metrics.find((x) => x.name === base.name) ?? r.metrics[k];
-    cells.push(fmt(metric.median), metric.samples > 1 ? fmt(metric.p95) : "");
-    if (i > 0) cells.push(fmt(metric.median / base.median));
+    const metric = r.metrics.find((x) => x.name === base.name);
+    if (!metric || Number.isNaN(metric.median)) {
+      cells.push("n/a", "");
+    } else {
+      cells.push(fmt(metric.median), metric.samples > 1 ? fmt(metric.p95) : "");
+    }
+    if (i > 0) cells.push(metric && !Number.isNaN(metric.median) && !Number.isNaN(base.median) ? fmt(metric.median / base.median) : "");
   }
   lines.push(`| ${cells.join(" | ")} |`);
 }

@@ -20,6 +20,7 @@ _eryx_api_names = frozenset({"invoke", "list_callbacks", "_EryxNamespace", "_Ery
 
 _eryx_callbacks = []          # [{'name', 'description', 'parameters_schema'}], host order
 _eryx_installed = {}          # name bound in G -> the object we bound
+_eryx_last_listing = None     # the host's raw listing the bindings were made from
 
 
 def _eryx_trace_callback(event, context=""):
@@ -108,11 +109,14 @@ def _eryx_bind(name, obj):
 
 def _eryx_callbacks_refresh():
     """Re-reads the host's callbacks and (re)binds the API in G."""
-    global _eryx_callbacks
+    global _eryx_callbacks, _eryx_last_listing
     try:
         listed = _eryx.list_callbacks()
     except Exception:  # noqa: BLE001 - a broken list must not break execute
         listed = []
+    if listed == _eryx_last_listing:
+        return  # unchanged since the last execute: the bindings stand
+    _eryx_last_listing = listed
     _eryx_callbacks = [
         {"name": name, "description": description, "parameters_schema": _eryx_parse_schema(schema)}
         for name, description, schema in listed
