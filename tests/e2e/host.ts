@@ -51,7 +51,12 @@ export class Host {
     });
   }
 
-  static async start(args: string[] = [], runtime = join(root, "dist", "runtime.wasm")): Promise<Host> {
+  /**
+   * Starts a host on `runtime`; by default dist/runtime.wasm, or the image
+   * named by ERYX_AS_E2E_RUNTIME (npm test runs the suite again on the
+   * pre-initialised image that way).
+   */
+  static async start(args: string[] = [], runtime = process.env.ERYX_AS_E2E_RUNTIME ?? join(root, "dist", "runtime.wasm")): Promise<Host> {
     const binary = await ensureHostBuilt();
     const child = spawn(binary, ["--serve", "--runtime", runtime, "--stdlib", join(root, "dist", "python-stdlib"), ...args], { cwd: root });
     return new Host(child);
