@@ -20,7 +20,8 @@ function step(title: string, command: string, args: string[]): number {
 const node = process.execPath;
 const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
 
-if (step("build: npm run link", node, [tsx, join(root, "link", "cli.ts")]) !== 0) process.exit(1);
+// One link builds dist/runtime.wasm and, from it, the pre-initialised image.
+if (step("build: npm run link -- --preinit --preimport json,re", node, [tsx, join(root, "link", "cli.ts"), "--preinit", "--preimport", "json,re"]) !== 0) process.exit(1);
 
 process.stdout.write("\n[test] build: reference host (cargo build --release, several minutes the first time)\n");
 await ensureHostBuilt();
@@ -34,6 +35,14 @@ if (step("host self-check (a hand-written guest, no CPython)", node, [tsx, join(
 const files = ["unit", "e2e"].flatMap((dir) =>
   existsSync(join(root, "tests", dir)) ? readdirSync(join(root, "tests", dir)).filter((f) => f.endsWith(".test.ts")).sort().map((f) => join("tests", dir, f)) : []);
 if (step("node:test (TypeScript unit and end-to-end tests)", node, ["--import", "tsx", "--test", "--test-concurrency=2", ...files]) !== 0) failures.push("node:test");
+
+// The runtime contract again, on the pre-initialised image (issue 5: it must pass the suite).
+const contract = ["execute", "callbacks", "state", "tracing", "timers", "bad-input"].map((f) => join("tests", "e2e", `${f}.test.ts`));
+const preinitRun = spawnSync(node, ["--import", "tsx", "--test", "--test-concurrency=2", ...contract], {
+  cwd: root, stdio: "inherit", env: { ...process.env, ERYX_AS_E2E_RUNTIME: join(root, "dist", "runtime-preinit.wasm") },
+});
+process.stdout.write(`[test] node:test on dist/runtime-preinit.wasm: exit ${preinitRun.status}\n`);
+if (preinitRun.status !== 0) failures.push("node:test (pre-initialised image)");
 
 if (failures.length) {
   process.stdout.write(`\n[test] FAILED: ${failures.join(", ")}\n`);
