@@ -10,7 +10,7 @@ import {
   Cx, cxDefer, listAppend, popCase, popFields, popI32, popI64, popIter, popIterNext, popList, popString,
   pushBytes, pushCase, pushEmptyList, pushFields, pushI32, pushI64, pushString, SLOT_F32, SLOT_F64, SLOT_I64,
 } from "./value-stack";
-import { caseHasPayload, fieldCount, rawElementSize, typeIndex, setMetadata } from "./metadata";
+import { caseHasPayload, fieldCount, rawElementSize, setMetadata } from "./metadata";
 import { free } from "../libc";
 import { unsupported } from "../fatal";
 import { exportAsyncCall, exportAsyncCallback, exportCall, exportFinish, exportStart, initialize } from "../dispatch";

@@ -172,21 +172,23 @@ export function pushI64(cx: Cx, kind: u32, v: u64): void {
   store<u64>(changetype<usize>(s) + 8, v);
 }
 
-/** Pushes a string; with `owned`, the malloc block is freed with the cx. */
-export function pushString(cx: Cx, ptr: usize, len: usize, owned: bool): void {
+/** A STRING or BYTES slot over a buffer; with `owned`, the malloc block is freed with the cx. */
+function pushBuffer(cx: Cx, kind: u32, ptr: usize, length: usize, owned: bool): void {
   let s = pushSlot(cx);
-  s.kind = SLOT_STRING;
+  s.kind = kind;
   s.a = <u32>ptr;
-  s.b = <u32>len;
+  s.b = <u32>length;
   s.c = owned ? 1 : 0;
 }
 
+/** Pushes a UTF-8 string of `len` bytes. */
+export function pushString(cx: Cx, ptr: usize, len: usize, owned: bool): void {
+  pushBuffer(cx, SLOT_STRING, ptr, len, owned);
+}
+
+/** Pushes a list already in canonical layout (`count` elements). */
 export function pushBytes(cx: Cx, ptr: usize, count: usize, owned: bool): void {
-  let s = pushSlot(cx);
-  s.kind = SLOT_BYTES;
-  s.a = <u32>ptr;
-  s.b = <u32>count;
-  s.c = owned ? 1 : 0;
+  pushBuffer(cx, SLOT_BYTES, ptr, count, owned);
 }
 
 /** Wraps the value on top (if `hasPayload`) into an option/result/variant case. */
