@@ -4,7 +4,9 @@
 lists also gets a keyword-only wrapper (``await echo(message="hi")``), and a
 dotted name ``a.b.c`` becomes namespace objects (``await a.b.c(x=1)``).
 ``list_callbacks()`` describes them, with the parsed JSON Schema. The list is
-re-read from the host on every execute.
+re-read from the host on every execute; schemas are parsed only when
+``list_callbacks()`` asks for them (most runs never do, and parsing them on
+the first execute of a pre-initialised instance is measurable).
 """
 
 import builtins as _builtins_mod
@@ -18,7 +20,8 @@ _eryx_reserved = frozenset(dir(_builtins_mod)) | {
 # Names of the API that G holds and that state handling leaves alone.
 _eryx_api_names = frozenset({"invoke", "list_callbacks", "_EryxNamespace", "_EryxCallbackLeaf"})
 
-_eryx_callbacks = []          # [{'name', 'description', 'parameters_schema'}], host order
+_eryx_callbacks = []          # [(name, description, schema JSON text)], host order
+_eryx_described = None        # list_callbacks()'s parsed form of _eryx_callbacks, made on demand
 _eryx_installed = {}          # name bound in G -> the object we bound
 _eryx_last_listing = None     # the host's raw listing the bindings were made from
 
@@ -42,7 +45,13 @@ async def invoke(_callback_name, **kwargs):
 
 def list_callbacks():
     """The host's callbacks: name, description and parameters_schema (parsed JSON Schema or None)."""
-    return [dict(cb) for cb in _eryx_callbacks]
+    global _eryx_described
+    if _eryx_described is None:
+        _eryx_described = [
+            {"name": name, "description": description, "parameters_schema": _eryx_parse_schema(schema)}
+            for name, description, schema in _eryx_callbacks
+        ]
+    return [dict(cb) for cb in _eryx_described]
 
 
 def _eryx_make_callback(name):
@@ -109,7 +118,7 @@ def _eryx_bind(name, obj):
 
 def _eryx_callbacks_refresh():
     """Re-reads the host's callbacks and (re)binds the API in G."""
-    global _eryx_callbacks, _eryx_last_listing
+    global _eryx_callbacks, _eryx_described, _eryx_last_listing
     try:
         listed = _eryx.list_callbacks()
     except Exception:  # noqa: BLE001 - a broken list must not break execute
@@ -117,15 +126,12 @@ def _eryx_callbacks_refresh():
     if listed == _eryx_last_listing:
         return  # unchanged since the last execute: the bindings stand
     _eryx_last_listing = listed
-    _eryx_callbacks = [
-        {"name": name, "description": description, "parameters_schema": _eryx_parse_schema(schema)}
-        for name, description, schema in listed
-    ]
+    _eryx_callbacks = listed
+    _eryx_described = None
     wanted = {"invoke": invoke, "list_callbacks": list_callbacks,
               "_EryxNamespace": _EryxNamespace, "_EryxCallbackLeaf": _EryxCallbackLeaf}
     roots = {}
-    for cb in _eryx_callbacks:
-        name = cb["name"]
+    for name, _description, _schema in _eryx_callbacks:
         parts = name.split(".")
         if parts[0] in _eryx_reserved or not all(p.isidentifier() for p in parts):
             continue
