@@ -13,6 +13,13 @@ function reports:
     RAISE                     -> {"type": "exception", ...}   (StopIteration skipped)
 
 Tracing covers the synchronous part of a run (until its first suspension).
+The events stay set between runs: every change of a tool's events makes
+CPython re-instrument each code object it runs next (a rewrite of its
+bytecode, and a copy-on-write page fault in a pre-initialised image), and
+locations disabled once stay disabled only while the events are unchanged.
+User-code events outside a traced window are ignored; if a run's untraced
+part (after a suspension) keeps producing them, the events are switched off
+until the next run, so that part costs at most ``_IDLE_LIMIT`` callbacks.
 """
 
 import json as _json
@@ -41,27 +48,51 @@ def _eryx_traced(code):
     return code.co_filename == _USER_FILENAME and (code.co_name == "<module>" or not code.co_name.startswith("_"))
 
 
+_active = False       # inside a traced window (the synchronous part of a run)
+_armed = False        # the tool's events are set
+_idle_events = 0      # user-code events seen outside the window since it closed
+_IDLE_LIMIT = 1000
+
+
+def _outside():
+    """A user-code event outside the window: ignored (never disabled: the next run traces it)."""
+    global _idle_events, _armed
+    _idle_events += 1
+    if _idle_events > _IDLE_LIMIT and _armed:
+        _armed = False
+        _mon.set_events(_TOOL, 0)
+
+
 def _on_call(code, offset, *rest):
     if not _eryx_traced(code):
         return _DISABLE
+    if not _active:
+        return _outside()
     _report(_getframe(1).f_lineno or 0, _dumps({"type": "call", "function": code.co_name}), "")
 
 
 def _on_return(code, offset, *rest):
     if not _eryx_traced(code):
         return _DISABLE
+    if not _active:
+        return _outside()
     _report(_getframe(1).f_lineno or 0, _dumps({"type": "return", "function": code.co_name}), "")
 
 
 def _on_unwind(code, offset, exc):
     # PY_UNWIND cannot be disabled per location; filter only.
-    if _eryx_traced(code):
-        _report(_getframe(1).f_lineno or 0, _dumps({"type": "return", "function": code.co_name}), "")
+    if not _eryx_traced(code):
+        return
+    if not _active:
+        return _outside()
+    _report(_getframe(1).f_lineno or 0, _dumps({"type": "return", "function": code.co_name}), "")
 
 
 def _on_line(code, line):
     if not _eryx_traced(code):
         return _DISABLE
+    if not _active:
+        return _outside()
     _report(line, '{"type": "line"}', "")
 
 
@@ -83,6 +114,8 @@ def _on_jump(code, source, destination):
     # reports a line again only for a loop that stays on one line.
     if not _eryx_traced(code):
         return _DISABLE
+    if not _active:
+        return _outside()
     if destination < source:
         line = _line_at(code, destination)
         if line is not None and line == _line_at(code, source):
@@ -92,6 +125,8 @@ def _on_jump(code, source, destination):
 def _on_raise(code, offset, exc):
     if not _eryx_traced(code) or type(exc) is StopIteration:
         return
+    if not _active:
+        return _outside()
     event = {"type": "exception", "exception_type": type(exc).__name__, "message": str(exc)}
     _report(_getframe(1).f_lineno or 0, _dumps(event), "")
 
@@ -109,9 +144,16 @@ _eryx_trace_enabled = True
 
 
 def _eryx_trace_start():
-    if _eryx_trace_enabled:
+    global _active, _armed, _idle_events
+    if not _eryx_trace_enabled:
+        return
+    _active = True
+    _idle_events = 0
+    if not _armed:
+        _armed = True
         _mon.set_events(_TOOL, _EVENTS)
 
 
 def _eryx_trace_stop():
-    _mon.set_events(_TOOL, 0)
+    global _active
+    _active = False

@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Host, type Response, type TraceEvent } from "./host.ts";
+import { Host, freshSession, type Response, type TraceEvent } from "./host.ts";
 
 let host: Host;
 before(async () => { host = await Host.start(); });
@@ -182,4 +182,18 @@ test("a traced loop of 10^6 iterations computes the right result with a complete
   assert.equal(r.trace.length, 2 + 2 * 1_000_000 + 3);
   assert.deepEqual(r.trace.slice(0, 6).map(short), ["call:<module>@0", "line:@1", "line:@2", "line:@3", "line:@2", "line:@3"]);
   assert.deepEqual(r.trace.slice(-3).map(short), ["line:@2", "line:@4", "return:<module>@4"]);
+});
+
+test("a long untraced part after a suspension is not traced, and the next run of the session is traced again", async () => {
+  const session = freshSession("trace-idle");
+  // 5000 loop iterations after the first suspension: past the runtime's limit of
+  // ignored user-code events, after which it switches the events off for the run.
+  const code = "r = await sleep(ms=5)\nn = 0\nfor i in range(5000):\n    n += i\ndef f():\n    return n\nprint(f())";
+  const a = await host.execute(code, session);
+  assert.equal(a.ok, true, a.error ?? "");
+  assert.equal(a.value, "12497500");
+  assert.deepEqual(shortTrace(a), ["call:<module>@0", "line:@1", "callback_start:sleep@0", "return:<module>@1", "callback_end:sleep@0"]);
+  const b = await host.execute("m = f()", session);
+  assert.equal(b.ok, true, b.error ?? "");
+  assert.deepEqual(shortTrace(b), ["call:<module>@0", "line:@1", "call:f@5", "line:@6", "return:f@6", "return:<module>@1"]);
 });
