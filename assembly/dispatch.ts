@@ -10,6 +10,7 @@ import { CALLBACK_EXIT, CALLBACK_POLL, CALLBACK_WAIT, CALLBACK_YIELD, EVENT_SUBT
 import { liftInvokeResult, popInvokeResult, resolveImports } from "./abi/imports";
 import { currentWaitableSet, pendingSubtasks, releaseWaitableSet, unpark } from "./async/subtasks";
 import { setExecuteScope } from "./python/native-module";
+import { readyImage } from "./image";
 import { mallocCopy, wasilibcResetPreopens } from "./libc";
 import { fatal } from "./fatal";
 import {
@@ -67,6 +68,8 @@ export function exportStart(which: u32): usize {
 /** Sync exports: only finalize-preinit. Results (none) stay on the cx. */
 export function exportCall(cx: usize, which: u32): void {
   if (which != EXPORT_FINALIZE_PREINIT) fatal("export " + which.toString() + " is not synchronous");
+  // Instances of the image write to few of its pages (image.ts).
+  if (interpreterReady()) readyImage();
   // Forget every WASI handle before a memory snapshot is taken, so none is baked into the image.
   resetAdapterState();
   wasilibcResetPreopens();

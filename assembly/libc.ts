@@ -10,6 +10,8 @@
 // @ts-ignore: decorator
 @external("env", "free") export declare function free(ptr: usize): void;
 // @ts-ignore: decorator
+@external("env", "malloc_usable_size") export declare function mallocUsableSize(ptr: usize): usize;
+// @ts-ignore: decorator
 @external("env", "abort") export declare function abort(): void;
 // @ts-ignore: decorator
 @external("env", "write") export declare function write(fd: i32, buf: usize, len: usize): isize;

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Executed in this order at initialisation, all in `__main__`'s namespace. */
-export const GLUE_FILES = ["_eryx_exec.py", "_eryx_async.py", "_eryx_trace.py", "_eryx_callbacks.py", "_eryx_state.py"];
+export const GLUE_FILES = ["_eryx_exec.py", "_eryx_async.py", "_eryx_trace.py", "_eryx_callbacks.py", "_eryx_state.py", "_eryx_image.py"];
 
 export function embedGlue(root: string): string {
   const outDir = join(root, "assembly", "generated");

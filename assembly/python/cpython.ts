@@ -89,6 +89,11 @@ export const Py_file_input: i32 = 257;
 // @ts-ignore: decorator
 @external("env", "PyTuple_Size") export declare function PyTuple_Size(tuple: usize): isize;
 // @ts-ignore: decorator
+@external("env", "PyList_Size") export declare function PyList_Size(list: usize): isize;
+/** Borrowed reference. */
+// @ts-ignore: decorator
+@external("env", "PyList_GetItem") export declare function PyList_GetItem(list: usize, index: isize): usize;
+// @ts-ignore: decorator
 @external("env", "PyImport_AppendInittab") export declare function PyImport_AppendInittab(name: usize, initfunc: u32): i32;
 /** New reference. */
 // @ts-ignore: decorator
@@ -97,6 +102,13 @@ export const Py_file_input: i32 = 257;
 @external("env", "PyErr_SetString") export declare function PyErr_SetString(type: usize, message: usize): void;
 
 export const PYTHON_API_VERSION: i32 = 1013;
+/**
+ * `ob_refcnt` (offset 0 of every object on wasm32) of a heap object made
+ * immortal: `_Py_IMMORTAL_INITIAL_REFCNT` of CPython 3.14's 32-bit builds
+ * (5 << 28; anything from 1 << 30 on counts as immortal, and from 6 << 28 on
+ * as statically allocated, which heap objects must not claim).
+ */
+export const Py_IMMORTAL_INITIAL_REFCNT: i32 = 5 << 28;
 export const METH_VARARGS: i32 = 0x0001;
 export const METH_NOARGS: i32 = 0x0004;
 

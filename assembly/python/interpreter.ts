@@ -24,7 +24,7 @@ export function cstr(s: string): usize {
   return changetype<usize>(String.UTF8.encode(s, true));
 }
 
-function stderr(text: string): void {
+export function writeStderr(text: string): void {
   let bytes = String.UTF8.encode(text);
   write(2, changetype<usize>(bytes), <usize>bytes.byteLength);
   __release(changetype<usize>(bytes));
@@ -61,7 +61,7 @@ export function initializeInterpreter(): void {
   registerEryxModule();
   Py_InitializeEx(0);
   let main = PyImport_AddModule(cstr("__main__"));
-  if (!main) { stderr("eryx-as: cannot create __main__: " + takeErrorText("") + "\n"); return; }
+  if (!main) { writeStderr("eryx-as: cannot create __main__: " + takeErrorText("") + "\n"); return; }
   mainDict = PyModule_GetDict(main);
   for (let i = 0; i < GLUE_NAMES.length; i++) {
     let name = GLUE_NAMES[i];
@@ -71,7 +71,7 @@ export function initializeInterpreter(): void {
     let result = code ? PyEval_EvalCode(code, mainDict, mainDict) : 0;
     decref(code);
     if (!result) {
-      stderr("eryx-as: the runtime glue " + name + " failed: " + takeErrorText("") + "\n");
+      writeStderr("eryx-as: the runtime glue " + name + " failed: " + takeErrorText("") + "\n");
       return;
     }
     decref(result);

@@ -58,6 +58,33 @@ test("host callbacks are read at execute time, not frozen at pre-init (where the
   assert.equal(listed.value, "['add', 'defaults', 'echo']");
 });
 
+test("the image's objects are immortal and frozen; what user code creates is ordinary", async () => {
+  const image = await ok([
+    "import sys, gc, json",
+    "print(sys._is_immortal(sys.modules), sys._is_immortal(json), sys._is_immortal(json.dumps), gc.get_freeze_count() > 1000)",
+  ].join("\n"));
+  assert.equal(image.value, "True True True True");
+  const user = await ok([
+    "import sys, weakref",
+    "class C: pass",
+    "c = C()",
+    "gone = []",
+    "ref = weakref.ref(c, lambda r: gone.append(1))",
+    "del c",
+    "print(sys._is_immortal(C), sys._is_immortal([1]), sys._is_immortal(lambda: 0), gone)",
+  ].join("\n"));
+  assert.equal(user.value, "False False False [1]");
+  // Image objects still work as objects: mutate them, drop them, collect.
+  const use = await ok([
+    "import sys, gc, json",
+    "json.eryx_marker = 1",
+    "del sys.modules['json']",
+    "import json as again",
+    "print(again is json, gc.collect() >= 0, json.dumps({'a': [1, 2]}))",
+  ].join("\n"));
+  assert.equal(use.value, "False True {\"a\": [1, 2]}");
+});
+
 test("the stdlib is readable after restore: listdir and importing a module that was not pre-imported", async () => {
   const r = await ok([
     "import os",
