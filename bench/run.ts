@@ -25,6 +25,18 @@ function stats(name: string, unit: string, xs: number[]): Metric {
   return { name, unit, median: at(0.5), p95: at(0.95), samples: xs.length };
 }
 
+/** Minor page faults of a process so far (/proc/PID/stat field 10). */
+function minorFaults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
+}
+
+/** Resident memory of a process, in bytes. */
+function residentBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
 /** CPU time of every thread of a process, in seconds (schedstat: nanoseconds on CPU). */
 function cpuSeconds(pid: number): number {
   let ns = 0;
@@ -72,15 +84,36 @@ async function measure(path: string): Promise<Metric[]> {
   }
   const host = await Host.start([], path);
   try {
+    // Its answer means the host has loaded the component, and cached it compiled.
+    await host.request({ op: "info" });
+    // Compiling the component: a host without the compiled-component cache
+    // (one sample: it takes seconds), then loading it from the cache.
+    for (const [name, args] of [["compile the component (no cache)", ["--no-cache"]], ["load the compiled component from the cache", []]] as const) {
+      await metric(name, "ms", async () => {
+        const h = await Host.start([...args], path);
+        try {
+          const info = (await h.request({ op: "info" })).value as unknown as { load_ms: number } | null;
+          if (!info) throw new Error("the host has no info op");
+          return [info.load_ms];
+        } finally {
+          await h.close();
+        }
+      });
+    }
     const cold: number[] = [];
     const first: number[] = [];
-    for (let i = 0; i < Math.min(N, 10); i++) {
+    const faults: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const before = minorFaults(host.pid);
       const r = await host.execute("pass");
+      faults.push(minorFaults(host.pid) - before);
       cold.push(r.instantiate_ms ?? NaN);
       first.push((r.instantiate_ms ?? 0) + r.elapsed_ms);
+      if (i === 2 && first[0] > 500) break; // no pre-initialised image: three samples of a second each are enough
     }
     await metric("instantiate (cold, Python init)", "ms", async () => cold);
     await metric("instantiate → first execute(\"pass\")", "ms", async () => first);
+    await metric("host page faults, instantiate → first result", "faults", async () => faults);
     const s = freshSession("bench");
     await metric("execute(\"pass\"), warm session", "ms", () => sample(host, "pass", s));
     await metric("execute(\"x = sum(range(100))\")", "ms", () => sample(host, "x = sum(range(100))", s));
@@ -105,17 +138,20 @@ async function measure(path: string): Promise<Metric[]> {
     });
     await metric("await asyncio.sleep(0.05): host CPU time", "ms", async () => sleepCpu.length ? sleepCpu : Promise.reject(new Error("no samples")));
 
-    // Snapshot + restore of ~3 MB of state.
-    await metric("snapshot + restore of ~3 MiB of state", "ms", async () => {
+    // Snapshot + restore of a state of about 1 MiB (20,000 short strings).
+    await metric("snapshot + restore of a ~1 MiB state", "ms", async () => {
       const st = freshSession("state");
-      await host.execute("blob = [str(i) * 10 for i in range(60000)]", st);
+      await host.execute("blob = ['x' * 40 + str(i) for i in range(20000)]", st);
       const snap: number[] = [];
+      let snapshotBytes = 0;
       for (let i = 0; i < Math.ceil(N / 3); i++) {
         const a = await host.request({ op: "snapshot", session: st });
         const b = await host.request({ op: "restore", session: st, hex: a.value ?? "" });
         if (!a.ok || !b.ok) throw new Error(`snapshot/restore failed: ${a.error ?? b.error}`);
+        snapshotBytes = (a.value ?? "").length / 2;
         snap.push(a.elapsed_ms + b.elapsed_ms);
       }
+      m.push(stats("size of that snapshot", "MiB", [snapshotBytes / 1048576]));
       return snap;
     });
 
@@ -133,8 +169,25 @@ async function measure(path: string): Promise<Metric[]> {
     });
     await metric("tracing slowdown on that loop", "×", async () => [stats("", "", traced).median / stats("", "", untraced).median]);
 
-    // Memory per idle instance: linear memory the host reports after one execute.
+    // Memory per idle instance: linear memory the host reports after one execute,
+    // and the host process's resident memory per instance with 1, 10 and 50
+    // idle instances (sessions that ran "pass") alive at once.
     m.push(stats("linear memory of an idle instance", "MiB", [(await host.execute("pass")).peak_memory_bytes / 1048576]));
+    for (const n of [1, 10, 50]) {
+      await metric(`host resident memory per idle instance, ${n} alive`, "MiB", async () => {
+        const names = Array.from({ length: n }, () => freshSession("idle"));
+        const before = residentBytes(host.pid);
+        try {
+          for (const name of names) {
+            const r = await host.execute("pass", name);
+            if (!r.ok) throw new Error(r.error ?? "failed");
+          }
+          return [(residentBytes(host.pid) - before) / n / 1048576];
+        } finally {
+          for (const name of names) await host.request({ op: "drop", session: name });
+        }
+      });
+    }
   } finally {
     await host.close();
   }

@@ -227,12 +227,15 @@ pub struct Runtime {
     pre: SandboxPre<HostState>,
     registry: Arc<Registry>,
     options: RuntimeOptions,
+    /// Milliseconds `load` took: compiling (or loading from the cache) and linking.
+    pub load_ms: f64,
 }
 
 impl Runtime {
     /// Check the paths, compile the component (or load it from the cache)
     /// and link it.
     pub fn load(options: RuntimeOptions, registry: Arc<Registry>) -> Result<Self> {
+        let started = Instant::now();
         if !options.runtime.is_file() {
             bail!("runtime component not found: {}", options.runtime.display());
         }
@@ -256,8 +259,13 @@ impl Runtime {
             engine,
             pre,
             registry,
+            load_ms: started.elapsed().as_secs_f64() * 1000.0,
             options,
         })
+    }
+
+    pub fn uses_cache(&self) -> bool {
+        self.options.use_cache
     }
 
     fn wasi_ctx(&self) -> Result<WasiCtx> {

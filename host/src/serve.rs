@@ -1,7 +1,9 @@
 //! `--serve`: a JSON-lines protocol on stdin/stdout.
 //!
 //! One request per line, one response line per request (flushed), until EOF.
-//! Request: `{"id": any, "op": str, "code"?: str, "session"?: str, "hex"?: str}`.
+//! Request: `{"id": any, "op": str, "code"?: str, "session"?: str, "hex"?: str}`;
+//! ops: execute, snapshot, restore, clear, finalize_preinit, drop (a session),
+//! info (`{"load_ms", "use_cache"}`: how long loading the component took).
 //! Response: `{"id", "ok", "value", "error", "trace", "callbacks",
 //! "elapsed_ms", "peak_memory_bytes", "instantiate_ms"}`.
 
@@ -227,6 +229,13 @@ impl Server {
                         self.sessions.remove(name);
                     }
                 }
+                Ok(resp)
+            }
+            "info" => {
+                // How long loading the component took (compiling it, with
+                // --no-cache), for benchmarks.
+                resp.ok = true;
+                resp.value = json!({ "load_ms": self.runtime.load_ms, "use_cache": self.runtime.uses_cache() });
                 Ok(resp)
             }
             "drop" => {

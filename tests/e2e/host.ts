@@ -25,7 +25,7 @@ export interface Response {
 }
 
 export interface Request {
-  op: "execute" | "snapshot" | "restore" | "clear" | "drop" | "finalize_preinit";
+  op: "execute" | "snapshot" | "restore" | "clear" | "drop" | "finalize_preinit" | "info";
   code?: string;
   session?: string;
   hex?: string;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Where instantiate → first result of a component takes its page faults:
+# records every page fault of three one-shot execute("pass") runs with perf
+# and prints the faults per run by the wasm function that took them.
+#   bench/page-faults.sh [COMPONENT]   (default dist/runtime-preinit.wasm)
+# Needs perf (Debian: linux-perf) and a built host (npm test or npm run sandbox builds it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+component=${1:-dist/runtime-preinit.wasm}
+command -v perf >/dev/null || { echo "page-faults.sh: perf is not installed (apt-get install linux-perf)" >&2; exit 1; }
+host=host/target/release/eryx-as-host
+[ -x "$host" ] || { echo "page-faults.sh: $host is missing: run npm run sandbox -- -c pass once" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+runs=3
+# A warm-up process fills the compiled-component cache, so the recorded one maps compiled code from it.
+echo '{"op":"execute","code":"pass"}' | "$host" --serve --runtime "$component" --stdlib dist/python-stdlib >/dev/null 2>&1
+for i in $(seq $runs); do echo '{"op":"execute","code":"pass"}'; done > "$work/requests"
+perf record -q -c 1 -e page-faults -o "$work/perf.data" "$host" --serve --runtime "$component" --stdlib dist/python-stdlib <"$work/requests" >/dev/null 2>&1
+perf script -i "$work/perf.data" -F ip,sym 2>/dev/null | python3 -c '
+import re, sys, collections
+runs = int(sys.argv[1])
+by = collections.Counter()
+for line in sys.stdin:
+    m = re.search(r"(wasm\[\d+\]::\S+)", line)
+    if m:
+        by[re.sub(r"wasm\[\d+\]::function\[\d+\]::", "", m.group(1))] += 1
+total = sum(by.values())
+print(f"page faults in wasm code per instantiate → first result: {total / runs:.0f}")
+for name, n in by.most_common(20):
+    print(f"{n / runs:8.1f}  {name}")
+' "$runs"
