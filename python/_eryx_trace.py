@@ -146,6 +146,9 @@ _eryx_trace_enabled = True
 def _eryx_trace_start():
     global _active, _armed, _idle_events
     if not _eryx_trace_enabled:
+        if _armed:
+            _armed = False
+            _mon.set_events(_TOOL, 0)
         return
     _active = True
     _idle_events = 0
