@@ -33,13 +33,13 @@ def _eryx_trace_callback(event, context=""):
 async def invoke(_callback_name, **kwargs):
     """Invoke the host callback ``_callback_name`` with keyword arguments; returns its JSON result."""
     args_json = _json.dumps(kwargs)
-    _eryx_trace_callback({"type": "callback_start", "name": _callback_name}, args_json)
+    _report(0, _eryx_event_text("callback_start", "name", _callback_name), args_json)
     try:
         result = await _eryx_loop._eryx_wait_for_host(_callback_name, args_json, _eryx.invoke)
     except Exception as exc:
         _eryx_trace_callback({"type": "callback_end", "name": _callback_name, "error": str(exc)})
         raise
-    _eryx_trace_callback({"type": "callback_end", "name": _callback_name})
+    _report(0, _eryx_event_text("callback_end", "name", _callback_name), "")
     return _json.loads(result) if result else None
 
 

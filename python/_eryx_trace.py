@@ -44,6 +44,21 @@ def _eryx_report_trace(lineno, event, context=""):
     _report(lineno, _dumps(event), context)
 
 
+_event_texts = {}  # (type, key, name) -> that event's JSON text
+_EVENT_TEXTS_MAX = 4096
+
+
+def _eryx_event_text(kind, key, name):
+    """The JSON of ``{"type": kind, key: name}``, made once per name (events repeat)."""
+    ident = (kind, key, name)
+    text = _event_texts.get(ident)
+    if text is None:
+        if len(_event_texts) >= _EVENT_TEXTS_MAX:
+            _event_texts.clear()
+        text = _event_texts[ident] = _dumps({"type": kind, key: name})
+    return text
+
+
 def _eryx_traced(code):
     return code.co_filename == _USER_FILENAME and (code.co_name == "<module>" or not code.co_name.startswith("_"))
 
@@ -68,7 +83,7 @@ def _on_call(code, offset, *rest):
         return _DISABLE
     if not _active:
         return _outside()
-    _report(_getframe(1).f_lineno or 0, _dumps({"type": "call", "function": code.co_name}), "")
+    _report(_getframe(1).f_lineno or 0, _eryx_event_text("call", "function", code.co_name), "")
 
 
 def _on_return(code, offset, *rest):
@@ -76,7 +91,7 @@ def _on_return(code, offset, *rest):
         return _DISABLE
     if not _active:
         return _outside()
-    _report(_getframe(1).f_lineno or 0, _dumps({"type": "return", "function": code.co_name}), "")
+    _report(_getframe(1).f_lineno or 0, _eryx_event_text("return", "function", code.co_name), "")
 
 
 def _on_unwind(code, offset, exc):
@@ -85,7 +100,7 @@ def _on_unwind(code, offset, exc):
         return
     if not _active:
         return _outside()
-    _report(_getframe(1).f_lineno or 0, _dumps({"type": "return", "function": code.co_name}), "")
+    _report(_getframe(1).f_lineno or 0, _eryx_event_text("return", "function", code.co_name), "")
 
 
 def _on_line(code, line):
