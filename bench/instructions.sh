@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Instructions per warm execute, counted by valgrind's callgrind (stable on
+# noisy machines, unlike wall time): for each runtime and snippet, a session
+# runs the snippet WARM times, then again WARM+EXTRA times in a second
+# process; the difference of the two totals over EXTRA is what one more
+# execute costs, host included.
+#   bench/instructions.sh NAME=COMPONENT...   (default: eryx-as-preinit and the peer)
+# Needs valgrind and a built host (npm test or npm run sandbox builds it). Takes minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+host=host/target/release/eryx-as-host
+[ -x "$host" ] || { echo "instructions.sh: $host is missing: run npm run sandbox -- -c pass once" >&2; exit 1; }
+[ $# -gt 0 ] || set -- eryx-as-preinit=dist/runtime-preinit.wasm componentize-py=build/peer.wasm
+WARM=20
+EXTRA=50
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+requests() { # CODE COUNT
+  python3 -c 'import json, sys
+for i in range(int(sys.argv[2])): print(json.dumps({"id": i, "op": "execute", "code": sys.argv[1], "session": "s"}))' "$1" "$2"
+}
+
+instructions() { # COMPONENT CODE COUNT
+  requests "$2" "$3" >"$work/requests"
+  valgrind --tool=callgrind --callgrind-out-file="$work/out" "$host" --serve --runtime "$1" --stdlib dist/python-stdlib \
+    <"$work/requests" >"$work/stdout" 2>"$work/stderr"
+  grep -q '"ok":false' "$work/stdout" && { echo "instructions.sh: an execute failed: $(grep -m1 '"ok":false' "$work/stdout")" >&2; exit 1; }
+  sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$work/stderr"
+}
+
+printf '| runtime | snippet | instructions per execute |\n|---|---|---|\n'
+for spec in "$@"; do
+  name=${spec%%=*}
+  component=${spec#*=}
+  # Fill the compiled-component cache first, so both counted runs load it alike.
+  echo '{"op":"execute","code":"pass"}' | "$host" --serve --runtime "$component" --stdlib dist/python-stdlib >/dev/null 2>&1
+  for code in 'pass' "await echo(message='x')"; do
+    a=$(instructions "$component" "$code" $WARM)
+    b=$(instructions "$component" "$code" $((WARM + EXTRA)))
+    printf '| %s | `%s` | %s |\n' "$name" "$code" $(( (b - a) / EXTRA ))
+  done
+done
