@@ -58,33 +58,30 @@ function immortalizeObjects(): void {
  * For every small size class, allocates until two allocations in a row are
  * adjacent: they came from one region (the allocator's victim chunk or its
  * top), so the class's free list is empty; those two are given back, the
- * others stay allocated for good. Returns the bytes set aside (a few hundred
- * KiB: memory the image held anyway, and that instances never touch).
+ * others stay allocated for good (a few hundred KiB: memory the image held
+ * anyway, and that instances never touch).
  */
-function drainSmallFreeChunks(): usize {
-  let total: usize = 0;
+function drainSmallFreeChunks(): void {
   for (let pass = 0; pass < DRAIN_PASSES; pass++) {
-    let kept: usize = 0;
+    let kept = 0;
     for (let request: usize = 4; request <= SMALL_REQUEST_LIMIT; request += 8) kept += drainClass(request);
     if (!kept) break;
-    total += kept;
   }
-  return total;
 }
 
-function drainClass(request: usize): usize {
-  let kept: usize = 0;
+/** Drains one size class; returns how many chunks it kept. */
+function drainClass(request: usize): i32 {
+  let kept = 0;
   let previous: usize = 0;
   while (true) {
     let p = malloc(request);
     if (!p) break;
     if (previous && p > previous && p - previous <= mallocUsableSize(previous) + 16) {
-      kept -= mallocUsableSize(previous);
       free(p);
       free(previous);
-      break;
+      return kept - 1;
     }
-    kept += mallocUsableSize(p);
+    kept++;
     previous = p;
   }
   return kept;

@@ -20,10 +20,9 @@ _eryx_reserved = frozenset(dir(_builtins_mod)) | {
 # Names of the API that G holds and that state handling leaves alone.
 _eryx_api_names = frozenset({"invoke", "list_callbacks", "_EryxNamespace", "_EryxCallbackLeaf"})
 
-_eryx_callbacks = []          # [(name, description, schema JSON text)], host order
-_eryx_described = None        # list_callbacks()'s parsed form of _eryx_callbacks, made on demand
+_eryx_last_listing = None     # the host's listing [(name, description, schema JSON)] the bindings were made from
+_eryx_described = None        # list_callbacks()'s parsed form of it, made on demand
 _eryx_installed = {}          # name bound in G -> the object we bound
-_eryx_last_listing = None     # the host's raw listing the bindings were made from
 
 
 def _eryx_trace_callback(event, context=""):
@@ -49,7 +48,7 @@ def list_callbacks():
     if _eryx_described is None:
         _eryx_described = [
             {"name": name, "description": description, "parameters_schema": _eryx_parse_schema(schema)}
-            for name, description, schema in _eryx_callbacks
+            for name, description, schema in _eryx_last_listing or ()
         ]
     return [dict(cb) for cb in _eryx_described]
 
@@ -118,7 +117,7 @@ def _eryx_bind(name, obj):
 
 def _eryx_callbacks_refresh():
     """Re-reads the host's callbacks and (re)binds the API in G."""
-    global _eryx_callbacks, _eryx_described, _eryx_last_listing
+    global _eryx_described, _eryx_last_listing
     try:
         listed = _eryx.list_callbacks()
     except Exception:  # noqa: BLE001 - a broken list must not break execute
@@ -126,12 +125,11 @@ def _eryx_callbacks_refresh():
     if listed == _eryx_last_listing:
         return  # unchanged since the last execute: the bindings stand
     _eryx_last_listing = listed
-    _eryx_callbacks = listed
     _eryx_described = None
     wanted = {"invoke": invoke, "list_callbacks": list_callbacks,
               "_EryxNamespace": _EryxNamespace, "_EryxCallbackLeaf": _EryxCallbackLeaf}
     roots = {}
-    for name, _description, _schema in _eryx_callbacks:
+    for name, _description, _schema in listed:
         parts = name.split(".")
         if parts[0] in _eryx_reserved or not all(p.isidentifier() for p in parts):
             continue
