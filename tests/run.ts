@@ -1,6 +1,7 @@
 // `npm test`: build what the tests need (the component, the reference host),
 // then run every suite: AssemblyScript unit tests (as-pect), TypeScript unit
-// tests and end-to-end tests through the host (node:test).
+// tests and end-to-end tests through the host (node:test). Each phase is
+// timed; the times are printed at the end.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -8,41 +9,74 @@ import { join } from "node:path";
 import { ensureHostBuilt } from "../host/sandbox.ts";
 
 const root = join(import.meta.dirname, "..");
-
-function step(title: string, command: string, args: string[]): number {
-  process.stdout.write(`\n[test] ${title}\n`);
-  const started = performance.now();
-  const r = spawnSync(command, args, { cwd: root, stdio: "inherit" });
-  process.stdout.write(`[test] ${title}: exit ${r.status} (${((performance.now() - started) / 1000).toFixed(1)}s)\n`);
-  return r.status ?? 1;
-}
-
 const node = process.execPath;
 const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
 
-// One link builds dist/runtime.wasm and, from it, the pre-initialised image.
-if (step("build: npm run link -- --preinit --preimport json,re", node, [tsx, join(root, "link", "cli.ts"), "--preinit", "--preimport", "json,re"]) !== 0) process.exit(1);
+/** One step of `npm test`: a build (failing stops the run) or a suite. */
+interface Phase {
+  title: string;
+  kind: "build" | "suite";
+  /** Returns the exit status. */
+  run: () => number | Promise<number>;
+}
 
-process.stdout.write("\n[test] build: reference host (cargo build --release, several minutes the first time)\n");
-await ensureHostBuilt();
+function command(args: string[], env: NodeJS.ProcessEnv = {}): () => number {
+  return () => spawnSync(args[0], args.slice(1), { cwd: root, stdio: "inherit", env: { ...process.env, ...env } }).status ?? 1;
+}
 
+function nodeTest(files: string[], env: NodeJS.ProcessEnv = {}): () => number {
+  return command([node, "--import", "tsx", "--test", "--test-concurrency=2", ...files], env);
+}
+
+const testFiles = ["unit", "e2e"].flatMap((dir) =>
+  existsSync(join(root, "tests", dir))
+    ? readdirSync(join(root, "tests", dir)).filter((f) => f.endsWith(".test.ts")).sort().map((f) => join("tests", dir, f))
+    : []);
+
+/** The runtime-contract suites: they run on every image and every host. */
+const contractSuites = ["execute", "callbacks", "state", "tracing", "timers", "bad-input"].map((f) => join("tests", "e2e", `${f}.test.ts`));
+
+const phases: Phase[] = [
+  // One link builds dist/runtime.wasm and, from it, the pre-initialised image.
+  { title: "build: npm run link -- --preinit --preimport json,re", kind: "build",
+    run: command([node, tsx, join(root, "link", "cli.ts"), "--preinit", "--preimport", "json,re"]) },
+  { title: "build: reference host (cargo build --release, several minutes the first time)", kind: "build",
+    run: async () => { await ensureHostBuilt(); return 0; } },
+  { title: "as-pect (AssemblyScript unit tests)", kind: "suite",
+    run: command([node, join(root, "node_modules", "@as-pect", "cli", "bin", "asp.js"),
+      "--config", "tests/as-pect.config.js", "--as-config", "tests/assembly/as-pect.asconfig.json"]) },
+  { title: "host self-check (a hand-written guest, no CPython)", kind: "suite",
+    run: command([node, tsx, join(root, "host", "testdata", "check_fake_guest.ts")]) },
+  { title: "node:test (TypeScript unit and end-to-end tests)", kind: "suite", run: nodeTest(testFiles) },
+  // The runtime contract again, on the pre-initialised image.
+  { title: "node:test on dist/runtime-preinit.wasm (contract suites)", kind: "suite",
+    run: nodeTest(contractSuites, { ERYX_AS_E2E_RUNTIME: join(root, "dist", "runtime-preinit.wasm") }) },
+];
+
+const timings: { title: string; seconds: number; status: number }[] = [];
 const failures: string[] = [];
-if (step("as-pect (AssemblyScript unit tests)", node, [join(root, "node_modules", "@as-pect", "cli", "bin", "asp.js"),
-  "--config", "tests/as-pect.config.js", "--as-config", "tests/assembly/as-pect.asconfig.json"]) !== 0) failures.push("as-pect");
+for (const phase of phases) {
+  process.stdout.write(`\n[test] ${phase.title}\n`);
+  const started = performance.now();
+  let status: number;
+  try {
+    status = await phase.run();
+  } catch (e) {
+    process.stdout.write(`[test] ${phase.title}: ${(e as Error).message}\n`);
+    status = 1;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  timings.push({ title: phase.title, seconds, status });
+  process.stdout.write(`[test] ${phase.title}: exit ${status} (${seconds.toFixed(1)}s)\n`);
+  if (status !== 0) {
+    failures.push(phase.title);
+    if (phase.kind === "build") break;
+  }
+}
 
-if (step("host self-check (a hand-written guest, no CPython)", node, [tsx, join(root, "host", "testdata", "check_fake_guest.ts")]) !== 0) failures.push("host self-check");
-
-const files = ["unit", "e2e"].flatMap((dir) =>
-  existsSync(join(root, "tests", dir)) ? readdirSync(join(root, "tests", dir)).filter((f) => f.endsWith(".test.ts")).sort().map((f) => join("tests", dir, f)) : []);
-if (step("node:test (TypeScript unit and end-to-end tests)", node, ["--import", "tsx", "--test", "--test-concurrency=2", ...files]) !== 0) failures.push("node:test");
-
-// The runtime contract again, on the pre-initialised image (issue 5: it must pass the suite).
-const contract = ["execute", "callbacks", "state", "tracing", "timers", "bad-input"].map((f) => join("tests", "e2e", `${f}.test.ts`));
-const preinitRun = spawnSync(node, ["--import", "tsx", "--test", "--test-concurrency=2", ...contract], {
-  cwd: root, stdio: "inherit", env: { ...process.env, ERYX_AS_E2E_RUNTIME: join(root, "dist", "runtime-preinit.wasm") },
-});
-process.stdout.write(`[test] node:test on dist/runtime-preinit.wasm: exit ${preinitRun.status}\n`);
-if (preinitRun.status !== 0) failures.push("node:test (pre-initialised image)");
+process.stdout.write("\n[test] time per phase\n");
+for (const t of timings) process.stdout.write(`[test] ${t.seconds.toFixed(1).padStart(8)}s  ${t.status === 0 ? "ok  " : "FAIL"}  ${t.title}\n`);
+process.stdout.write(`[test] ${timings.reduce((s, t) => s + t.seconds, 0).toFixed(1).padStart(8)}s  total\n`);
 
 if (failures.length) {
   process.stdout.write(`\n[test] FAILED: ${failures.join(", ")}\n`);
