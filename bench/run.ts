@@ -165,7 +165,8 @@ async function measure(path: string): Promise<Metric[]> {
     await metric("10⁶-iteration loop, untraced", "ms", async () => {
       const off = await host.execute("import __main__\n__main__._eryx_trace_enabled = False", tr);
       if (!off.ok) throw new Error("no tracing switch");
-      return (untraced = await sample(host, loop, tr, 3, 1));
+      untraced = await sample(host, loop, tr, 3, 1);
+      return untraced;
     });
     await metric("tracing slowdown on that loop", "×", async () => [stats("", "", traced).median / stats("", "", untraced).median]);
 

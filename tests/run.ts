@@ -37,6 +37,11 @@ const testFiles = ["unit", "e2e"].flatMap((dir) =>
 const contractSuites = ["execute", "callbacks", "state", "tracing", "timers", "bad-input"].map((f) => join("tests", "e2e", `${f}.test.ts`));
 
 const phases: Phase[] = [
+  // Static checks first: seconds, and they need nothing built.
+  { title: "typecheck: tsc --noEmit (npm run typecheck)", kind: "suite",
+    run: command([node, join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "tsconfig.json"]) },
+  { title: "lint: biome lint (TypeScript of link/, tests/, host/, bench/; biome.json)", kind: "suite",
+    run: command([node, join(root, "node_modules", "@biomejs", "biome", "bin", "biome"), "lint", "--error-on-warnings"]) },
   // One link builds dist/runtime.wasm and, from it, the pre-initialised image.
   { title: "build: npm run link -- --preinit --preimport json,re", kind: "build",
     run: command([node, tsx, join(root, "link", "cli.ts"), "--preinit", "--preimport", "json,re"]) },

@@ -63,17 +63,17 @@ export function encodeDylink(d: Dylink): Uint8Array {
   }
   if (d.needed.length) {
     const s = new Writer().u32(d.needed.length);
-    d.needed.forEach((n) => s.name(n));
+    for (const n of d.needed) s.name(n);
     w.u8(Subsection.needed).sized(s);
   }
   if (d.exportInfo.length) {
     const s = new Writer().u32(d.exportInfo.length);
-    d.exportInfo.forEach((e) => s.name(e.name).u32(e.flags));
+    for (const e of d.exportInfo) s.name(e.name).u32(e.flags);
     w.u8(Subsection.exportInfo).sized(s);
   }
   if (d.importInfo.length) {
     const s = new Writer().u32(d.importInfo.length);
-    d.importInfo.forEach((i) => s.name(i.module).name(i.name).u32(i.flags));
+    for (const i of d.importInfo) s.name(i.module).name(i.name).u32(i.flags);
     w.u8(Subsection.importInfo).sized(s);
   }
   return w.finish();

@@ -1,6 +1,8 @@
 // A structured view of a core WebAssembly module: enough of each section to
 // rewrite a module (imports, globals, exports, elements, code, data) while
-// sections we do not change stay as raw bytes.
+// sections we do not change stay as raw bytes. The readers of single entries
+// (readFuncType, readImport, readGlobal, readExport) are also what
+// link/extensions.ts reads a library's symbols with.
 
 import { Reader, Writer } from "./bytes.ts";
 
@@ -9,7 +11,7 @@ export const SectionId = {
   export: 7, start: 8, element: 9, code: 10, data: 11, dataCount: 12,
 } as const;
 
-export const ExternKind = { func: 0, table: 1, memory: 2, global: 3 } as const;
+export const ExternKind = { func: 0, table: 1, memory: 2, global: 3, tag: 4 } as const;
 
 export const I32 = 0x7f;
 
@@ -22,7 +24,9 @@ export type ImportDesc =
   | { kind: 0; typeIndex: number }
   | { kind: 1; elemType: number; min: number; max?: number }
   | { kind: 2; flags: number; min: number; max?: number }
-  | { kind: 3; valType: number; mutable: boolean };
+  | { kind: 3; valType: number; mutable: boolean }
+  /** An exception-handling tag (attribute 0: exception, with a function type). */
+  | { kind: 4; attribute: number; typeIndex: number };
 
 export interface Import { module: string; name: string; desc: ImportDesc }
 export interface Global { valType: number; mutable: boolean; init: ConstExpr }
@@ -99,6 +103,42 @@ export function readConstExpr(r: Reader): ConstExpr {
   }
 }
 
+/** One function type of the type section (other type forms are not supported). */
+export function readFuncType(r: Reader): FuncType {
+  const form = r.u8();
+  if (form !== 0x60) throw new Error(`type form 0x${form.toString(16)} is not supported (only function types)`);
+  const params = Array.from(r.take(r.u32()));
+  const results = Array.from(r.take(r.u32()));
+  return { params, results };
+}
+
+/** One entry of the import section. */
+export function readImport(r: Reader): Import {
+  const module = r.name();
+  const name = r.name();
+  const kind = r.u8();
+  let desc: ImportDesc;
+  if (kind === 0) desc = { kind, typeIndex: r.u32() };
+  else if (kind === 1) { const elemType = r.u8(); const l = readLimits(r); desc = { kind, elemType, min: l.min, max: l.max }; }
+  else if (kind === 2) { const l = readLimits(r); desc = { kind, flags: l.flags, min: l.min, max: l.max }; }
+  else if (kind === 3) desc = { kind, valType: r.u8(), mutable: r.u8() === 1 };
+  else if (kind === 4) desc = { kind, attribute: r.u8(), typeIndex: r.u32() };
+  else throw new Error(`unknown import kind ${kind}`);
+  return { module, name, desc };
+}
+
+/** One entry of the global section. */
+export function readGlobal(r: Reader): Global {
+  const valType = r.u8();
+  const mutable = r.u8() === 1;
+  return { valType, mutable, init: readConstExpr(r) };
+}
+
+/** One entry of the export section. */
+export function readExport(r: Reader): Export {
+  return { name: r.name(), kind: r.u8(), index: r.u32() };
+}
+
 export function parseModule(bytes: Uint8Array): Module {
   const m: Module = {
     types: [], imports: [], functions: [], tables: null, memories: null, globals: [], exports: [],
@@ -111,26 +151,10 @@ export function parseModule(bytes: Uint8Array): Module {
         m.customs.push({ name: r.name(), payload: s.payload.subarray(r.pos), beforeSection: nextSectionAfter(m) });
         break;
       case SectionId.type:
-        for (let n = r.u32(); n > 0; n--) {
-          if (r.u8() !== 0x60) throw new Error("only function types are supported");
-          const params = Array.from(r.take(r.u32()));
-          const results = Array.from(r.take(r.u32()));
-          m.types.push({ params, results });
-        }
+        for (let n = r.u32(); n > 0; n--) m.types.push(readFuncType(r));
         break;
       case SectionId.import:
-        for (let n = r.u32(); n > 0; n--) {
-          const module = r.name();
-          const name = r.name();
-          const kind = r.u8();
-          let desc: ImportDesc;
-          if (kind === 0) desc = { kind, typeIndex: r.u32() };
-          else if (kind === 1) { const elemType = r.u8(); const l = readLimits(r); desc = { kind, elemType, min: l.min, max: l.max }; }
-          else if (kind === 2) { const l = readLimits(r); desc = { kind, flags: l.flags, min: l.min, max: l.max }; }
-          else if (kind === 3) desc = { kind, valType: r.u8(), mutable: r.u8() === 1 };
-          else throw new Error(`unknown import kind ${kind}`);
-          m.imports.push({ module, name, desc });
-        }
+        for (let n = r.u32(); n > 0; n--) m.imports.push(readImport(r));
         break;
       case SectionId.function:
         for (let n = r.u32(); n > 0; n--) m.functions.push(r.u32());
@@ -138,14 +162,10 @@ export function parseModule(bytes: Uint8Array): Module {
       case SectionId.table: m.tables = s.payload; break;
       case SectionId.memory: m.memories = s.payload; break;
       case SectionId.global:
-        for (let n = r.u32(); n > 0; n--) {
-          const valType = r.u8();
-          const mutable = r.u8() === 1;
-          m.globals.push({ valType, mutable, init: readConstExpr(r) });
-        }
+        for (let n = r.u32(); n > 0; n--) m.globals.push(readGlobal(r));
         break;
       case SectionId.export:
-        for (let n = r.u32(); n > 0; n--) m.exports.push({ name: r.name(), kind: r.u8(), index: r.u32() });
+        for (let n = r.u32(); n > 0; n--) m.exports.push(readExport(r));
         break;
       case SectionId.start: m.start = r.u32(); break;
       case SectionId.element:
@@ -225,7 +245,8 @@ export function encodeModule(m: Module, options: EncodeOptions = {}): Uint8Array
     if (d.kind === 0) w.u32(d.typeIndex);
     else if (d.kind === 1) { w.u8(d.elemType); writeLimits(w, 0, d.min, d.max); }
     else if (d.kind === 2) writeLimits(w, d.flags, d.min, d.max);
-    else w.u8(d.valType).u8(d.mutable ? 1 : 0);
+    else if (d.kind === 3) w.u8(d.valType).u8(d.mutable ? 1 : 0);
+    else w.u8(d.attribute).u32(d.typeIndex);
   }));
   if (m.functions.length) section(3, vec(m.functions, (w, f) => w.u32(f)));
   if (m.tables) section(4, m.tables);
@@ -233,7 +254,7 @@ export function encodeModule(m: Module, options: EncodeOptions = {}): Uint8Array
   if (m.globals.length) section(6, vec(m.globals, (w, g) => w.u8(g.valType).u8(g.mutable ? 1 : 0).bytes(g.init).u8(0x0b)));
   if (m.exports.length) section(7, vec(m.exports, (w, e) => w.name(e.name).u8(e.kind).u32(e.index)));
   if (m.start !== null) section(8, new Writer().u32(m.start));
-  if (m.elements.length) section(9, vec(m.elements, (w, e) => { w.u32(0).bytes(e.offset).u8(0x0b); w.u32(e.funcs.length); e.funcs.forEach((f) => w.u32(f)); }));
+  if (m.elements.length) section(9, vec(m.elements, (w, e) => { w.u32(0).bytes(e.offset).u8(0x0b); w.u32(e.funcs.length); for (const f of e.funcs) w.u32(f); }));
   if (m.bodies.length) section(10, vec(m.bodies, (w, b) => w.sized(new Writer().bytes(b.locals).bytes(b.code))));
   if (m.data.length) section(11, vec(m.data, (w, d) => w.u32(0).bytes(d.offset).u8(0x0b).u32(d.bytes.length).bytes(d.bytes)));
   for (const c of m.customs) if (options.keepCustom?.(c.name)) custom(c.name, c.payload);
@@ -246,7 +267,7 @@ export function readExportNames(bytes: Uint8Array): string[] {
   for (const s of readSections(bytes)) {
     if (s.id !== SectionId.export) continue;
     const r = new Reader(s.payload);
-    for (let n = r.u32(); n > 0; n--) { names.push(r.name()); r.u8(); r.u32(); }
+    for (let n = r.u32(); n > 0; n--) names.push(readExport(r).name);
   }
   return names;
 }

@@ -72,7 +72,7 @@ function makeLibc(memory: WebAssembly.Memory, heapStart: number) {
     abort: () => {
       throw new Error("abort() called");
     },
-    write: (fd: number, buf: number, len: number) => {
+    write: (_fd: number, buf: number, len: number) => {
       stderr.push(new TextDecoder().decode(u8().subarray(buf, buf + len)));
       return len;
     },
@@ -81,12 +81,15 @@ function makeLibc(memory: WebAssembly.Memory, heapStart: number) {
 
 const stderr: string[] = [];
 
+/** The fixture's exports: functions of numbers, and two globals (see tests/fixtures/relocation/). */
+type FixtureExports = Record<string, (...args: number[]) => number> & Record<"ANSWER" | "GREETING_PTR", WebAssembly.Global>;
+
 interface Loaded {
   memoryBase: number;
   tableBase: number;
   memory: WebAssembly.Memory;
   table: WebAssembly.Table;
-  exports: Record<string, any>;
+  exports: FixtureExports;
   libc: ReturnType<typeof makeLibc>;
 }
 
@@ -108,14 +111,14 @@ async function load(bytes: Uint8Array, memoryBase: number, tableBase: number, me
       write: libc.write,
     },
   });
-  const exports = instance.exports as Record<string, any>;
+  const exports = instance.exports as FixtureExports;
   exports.__wasm_apply_data_relocs();
   exports._initialize();
   return { memoryBase, tableBase, memory, table, exports, libc };
 }
 
 /** Every value the fixture exposes that must not depend on the load address. */
-function observe(x: Record<string, any>) {
+function observe(x: FixtureExports) {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   return {
     marker: x.marker(),

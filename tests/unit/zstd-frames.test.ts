@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +14,7 @@ const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
 /** Compresses `input` with the zstd CLI (from stdin unless `fromFile`, which records the content size). */
 function zstd(input: Uint8Array, args: string[] = [], fromFile = false): Uint8Array {
-  let r;
+  let r: SpawnSyncReturns<Buffer>;
   if (fromFile) {
     const dir = mkdtempSync(join(tmpdir(), "eryx-zstd-"));
     try {
