@@ -60,7 +60,7 @@ export function buildBindings(wasmTools: string, root: string, outPath: string):
   runWasmTools(wasmTools, "bindings", ["wit-dylib", join(root, "wit"), "--interpreter", RUNTIME_LIBRARY, "-o", outPath, "/dev/null"]);
 }
 
-/** Stage: all libraries → one component, in the order of toolchain.md §3 (extensions last, dl-openable). */
+/** Stage: all libraries → one component, in eryx's order (docs/toolchain.md §4; extensions last, dl-openable). */
 export function linkComponent(wasmTools: string, v: Vendored, libs: { runtime: string; bindings: string }, outPath: string, extensions: ExtensionLibrary[] = []): void {
   runWasmTools(wasmTools, "component link", [
     "component", "link", "--use-built-in-libdl", "--validate",

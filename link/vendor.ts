@@ -21,7 +21,7 @@ export const WHEEL = {
   nativeModule: "componentize_py/componentize_py.abi3.so",
 };
 
-/** The libraries CPython needs, in the order the linker must see them (toolchain.md §3). */
+/** The libraries CPython needs, in the order the linker must see them (docs/toolchain.md §4). */
 export const PYTHON_LIBRARIES = [
   "libwasi-emulated-process-clocks.so",
   "libwasi-emulated-signal.so",

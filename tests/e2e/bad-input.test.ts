@@ -1,4 +1,4 @@
-// Bad input loses nothing (issue 3, DEVELOPERS.md): every case returns an
+// Bad input loses nothing (DEVELOPERS.md; docs/contract.md §11): every case returns an
 // error string and the very same session keeps working afterwards.
 
 import { test, before, after } from "node:test";

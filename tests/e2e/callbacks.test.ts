@@ -1,4 +1,4 @@
-// Host callbacks (issue 3 §4, runtime.md §4.2–4.6, §0.2, §0.4, §0.5): the
+// Host callbacks (docs/contract.md §5, §6 and the differences in §12): the
 // component-model async `invoke` import, the embedded event loop, the
 // keyword-only wrappers and namespaces, and failures as RuntimeError.
 

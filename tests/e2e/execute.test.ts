@@ -1,4 +1,4 @@
-// execute (issue 3 §1, runtime.md §3.1, §4.1, §0): user code in its own
+// execute (docs/contract.md §3, §4 and the differences in §12): user code in its own
 // globals, top-level await, stdout/stderr rules, and every way user code can
 // fail ending as an Err with the sandbox still usable.
 

@@ -1,4 +1,4 @@
-// Native extensions end to end (issue 4): two extension modules, one written
+// Native extensions end to end (docs/native-extensions.md): two extension modules, one written
 // in AssemblyScript with our own toolchain and one in C with clang 19, put in
 // a site-packages directory, linked by the pipeline (`link()` with the
 // extensions that `--site-packages` finds) into build/runtime-ext.wasm, then

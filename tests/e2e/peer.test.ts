@@ -4,27 +4,27 @@
 //
 // Cases of tests/e2e/*.test.ts that do NOT apply to the peer, and why:
 // * tracing.test.ts (all): the peer never calls report-trace; tracing is
-//   eryx-as's settrace machinery (runtime.md §5), not part of "what a user
+//   eryx-as's tracing machinery (docs/contract.md §7), not part of "what a user
 //   would otherwise build".
 // * timers.test.ts (all): componentize-py's event loop raises
 //   NotImplementedError for call_later/time(), so asyncio.sleep(t > 0),
-//   wait_for and timeout() do not work (eryx-as §0.9 adds them).
+//   wait_for and timeout() do not work (eryx-as adds them: docs/contract.md §6).
 // * preinit.test.ts, skeleton "world is exactly eryx:sandbox", extensions,
 //   relocation: they test eryx-as's own linker/pre-initialiser output
 //   (componentize-py pre-initialises itself at build time and its component
 //   also exports componentize-py's `exports` instance).
 // * state.test.ts: functions, classes and instances of user classes are not
 //   kept by the peer's snapshots (plain pickle by reference fails, they are
-//   skipped — eryx-as §0.6 keeps them); "nothing can be serialised is an Err"
-//   and corrupt-snapshot wording are eryx-as §0.6 specifics.
-// * execute.test.ts: NUL-byte message (§0.3: the peer gets CPython's
+//   skipped — eryx-as keeps them, docs/contract.md §9); "nothing can be serialised
+//   is an Err" and corrupt-snapshot wording are eryx-as specifics.
+// * execute.test.ts: NUL-byte message (contract.md §3: the peer gets CPython's
 //   "source code string cannot contain null bytes" as a traceback), "no
 //   runtime names in globals", the exact eryx traceback frames, RecursionError
-//   / MemoryError guarantees (§0.10: not checked for the peer), "awaiting
+//   / MemoryError guarantees (contract.md §11: not checked for the peer), "awaiting
 //   something that can never complete" (componentize-py asserts), asyncio.run.
 // * callbacks.test.ts: wrapper __name__/__doc__ and keyword-only TypeError
 //   wording, reserved-name rules, namespaces' unknown-leaf semantics, invalid
-//   JSON result wording, invoke from a leftover task (§4.2 details).
+//   JSON result wording, invoke from a leftover task (contract.md §5 details).
 // * bad-input.test.ts / resources.test.ts: size and memory-bound guarantees
 //   of eryx-as (16 MB code, 10,000-execute memory bound), not asserted here.
 

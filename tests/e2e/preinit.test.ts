@@ -1,4 +1,4 @@
-// Pre-initialisation (issue 5, point 3; runtime.md §3.5, §6): the pipeline
+// Pre-initialisation (docs/contract.md §10, docs/toolchain.md §7): the pipeline
 // (`link()` with `preinit`, what `npm run link -- --preinit --preimport …`
 // runs) writes a normal component and a pre-initialised copy into
 // build/preinit-e2e/; the copy is run through the reference host like the

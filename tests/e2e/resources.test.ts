@@ -1,4 +1,4 @@
-// Resource behaviour (issue 3 §7): memory stays bounded over many executes
+// Resource behaviour (docs/contract.md §11): memory stays bounded over many executes
 // in one session. This asserts memory, not time.
 
 import { test, before, after } from "node:test";

@@ -1,4 +1,4 @@
-// Walking skeleton (issue 2): the AssemblyScript runtime, linked with CPython
+// Walking skeleton (docs/toolchain.md §4, §5): the AssemblyScript runtime, linked with CPython
 // 3.14, runs Python in the reference host; relocation holds at another base.
 
 import { test, before, after } from "node:test";

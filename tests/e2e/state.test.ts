@@ -1,5 +1,5 @@
-// Snapshot, clear and restore of a session's state (runtime.md §3.2–3.4 and
-// the binding decision §0.6): what survives, what is skipped, merge semantics,
+// Snapshot, clear and restore of a session's state (docs/contract.md §9, and
+// §12 for what we keep that eryx drops): what survives, what is skipped, merge semantics,
 // refusal of bad bytes, and the callback API across clear/restore.
 
 import { test, before, after } from "node:test";

@@ -1,4 +1,4 @@
-// Timers, beyond the original runtime (issue 3 §5, runtime.md §0.9): they run
+// Timers, beyond the original runtime (docs/contract.md §6, §12): they run
 // on the WASI monotonic clock with no new import. Durations are checked only
 // as lower bounds (an upper bound is a benchmark's business, not a test's).
 

@@ -1,4 +1,4 @@
-// Tracing (runtime.md §5): the exact `report-trace` event sequences the host
+// Tracing (docs/contract.md §7): the exact `report-trace` event sequences the host
 // receives. The reference sequences are what CPython's `sys.settrace` reports
 // for the same code (checked against CPython 3.13's settrace; 3.14 traces
 // these constructs the same way), filtered to `<user>` frames.
