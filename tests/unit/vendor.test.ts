@@ -6,19 +6,32 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ADAPTER, classify, PYTHON_LIBRARIES, sha256, STDLIB_TAR } from "../../link/vendor.ts";
+import { ADAPTER, classify, PYTHON_LIBRARIES, sha256, STDLIB_TAR, WHEEL } from "../../link/vendor.ts";
+import { decodeDylink, findDylinkPayload } from "../../link/wasm/dylink.ts";
 import { ROOT, VENDOR } from "./paths.ts";
 
-const lock = JSON.parse(readFileSync(join(ROOT, "link", "vendor.lock.json"), "utf8")) as { files: Record<string, string> };
+const lock = JSON.parse(readFileSync(join(ROOT, "link", "vendor.lock.json"), "utf8")) as { wheel: unknown; files: Record<string, string> };
 const FILES = [...PYTHON_LIBRARIES, ADAPTER, STDLIB_TAR];
 
-test("the vendored set is the four emulation libraries, libc, libc++abi, libc++, libpython, the adapter and the stdlib", () => {
-  assert.deepEqual([...FILES].sort(), [
-    "libc++.so", "libc++abi.so", "libc.so", "libpython3.14.so",
-    "libwasi-emulated-getpid.so", "libwasi-emulated-mman.so", "libwasi-emulated-process-clocks.so", "libwasi-emulated-signal.so",
-    "python-lib.tar", "wasi_snapshot_preview1.reactor.wasm",
-  ]);
-  assert.deepEqual(Object.keys(lock.files).sort(), [...FILES].sort(), "the lock pins exactly these files");
+test("the lock pins the wheel vendor.ts downloads and a sha256 for exactly the files the link uses", () => {
+  assert.deepEqual(lock.wheel, WHEEL, "vendor.lock.json and link/vendor.ts name the same wheel and hash");
+  assert.deepEqual(Object.keys(lock.files).sort(), [...FILES].sort());
+  for (const [name, digest] of Object.entries(lock.files)) assert.match(digest, /^[0-9a-f]{64}$/, name);
+});
+
+test("the vendored libraries need only each other and libdl.so (the linker's built-in libdl)", () => {
+  // The component linker refuses a `needed` name that is not on its command
+  // line; libdl.so is there only because the link passes --use-built-in-libdl.
+  const available: readonly string[] = [...PYTHON_LIBRARIES, "libdl.so"];
+  const needs = new Map<string, string[]>();
+  for (const name of PYTHON_LIBRARIES) {
+    const payload = findDylinkPayload(readFileSync(join(VENDOR, name)));
+    assert.ok(payload, `${name} is a dylib`);
+    needs.set(name, decodeDylink(payload).needed);
+    for (const needed of needs.get(name)!) assert.ok(available.includes(needed), `${name} needs ${needed}, which the link does not provide`);
+  }
+  assert.ok(needs.get("libpython3.14.so")!.includes("libdl.so"), "libpython dlopens extension modules through libdl");
+  assert.deepEqual(needs.get("libc.so"), [], "libc needs nothing");
 });
 
 for (const name of FILES) {
@@ -39,9 +52,4 @@ test("classify returns null for bytes that are none of them", () => {
 
 test("classify returns null for our own runtime library (a dylib it does not vendor)", () => {
   assert.equal(classify(readFileSync(join(ROOT, "build", "liberyx_runtime.so"))), null);
-});
-
-test("sha256 is the hex SHA-256", () => {
-  assert.equal(sha256(new Uint8Array(0)), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  assert.equal(sha256(new TextEncoder().encode("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 });
