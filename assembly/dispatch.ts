@@ -11,7 +11,8 @@ import { liftInvokeResult, popInvokeResult, resolveImports } from "./abi/imports
 import { currentWaitableSet, pendingSubtasks, releaseWaitableSet, unpark } from "./async/subtasks";
 import { setExecuteScope } from "./python/native-module";
 import { readyImage } from "./image";
-import { mallocCopy, wasilibcResetPreopens } from "./libc";
+import { malloc, mallocCopy, wasilibcResetPreopens } from "./libc";
+import { takeOutcomeError } from "./python/interpreter";
 import { fatal } from "./fatal";
 import {
   callGlue, glueFunction, initializeInterpreter, interpreterReady, newStr, Outcome, STATUS_OK, STATUS_PENDING, strData, takeErrorText, tuple1,
@@ -167,29 +168,50 @@ function finish(cx: Cx, which: u32): u32 {
   return CALLBACK_EXIT;
 }
 
+/** Pushes `Err(text)` and frees `text` (a literal is static: freeing it does nothing). */
 function pushErrText(cx: Cx, text: string): void {
   let bytes = String.UTF8.encode(text);
   pushString(cx, mallocCopy(changetype<usize>(bytes), bytes.byteLength), bytes.byteLength, true);
   __release(changetype<usize>(bytes));
+  __release(changetype<usize>(text));
   pushCase(cx, RESULT_ERR, true);
+}
+
+/** Pushes `Err(<prefix><the outcome's error>)`, freeing what it built and took. */
+function pushOutcomeError(cx: Cx, prefix: string, o: Outcome): void {
+  let error = takeOutcomeError(o);
+  pushErrText(cx, prefix.length ? prefix + error : error);
+  if (prefix.length) __release(changetype<usize>(error));
 }
 
 /** Pushes `result<string, string>` from an outcome whose value is a str (or an error text). */
 function pushStringResult(cx: Cx, o: Outcome): void {
-  if (o.error !== null) { pushErrText(cx, o.error!); return; }
+  if (o.error !== null) { pushOutcomeError(cx, "", o); return; }
   let len = pushPyStr(cx, o.value);
-  if (len < 0) { pushErrText(cx, takeErrorText("result is not valid text")); return; }
+  if (len == NOT_TEXT) { pushErrText(cx, takeErrorText("result is not valid text")); return; }
+  if (len == NO_MEMORY) { pushErrText(cx, "the result is too large to copy out of the sandbox's memory"); return; }
   pushCase(cx, o.status == STATUS_OK ? RESULT_OK : RESULT_ERR, true);
 }
 
-/** Pushes a copy of a Python str's UTF-8 bytes; -1 if it cannot be encoded. */
+const NOT_TEXT: isize = -1;
+const NO_MEMORY: isize = -2;
+
+/**
+ * Pushes a copy of a Python str's UTF-8 bytes and releases the str; NOT_TEXT
+ * if it cannot be encoded, NO_MEMORY if the copy does not fit. User code
+ * decides the size, so a failed copy is an Err, never the end of the instance.
+ */
 function pushPyStr(cx: Cx, str: usize): isize {
   let data = strData(str, scratch);
-  if (!data) { decref(str); return -1; }
+  if (!data) { decref(str); return NOT_TEXT; }
   let len = load<usize>(scratch);
-  pushString(cx, mallocCopy(data, len), len, true); // copy before the str (which owns `data`) goes
+  let copy = malloc(len > 0 ? len : 1); // copy before the str (which owns `data`) goes
+  if (copy) {
+    memory.copy(copy, data, len);
+    pushString(cx, copy, len, true);
+  }
   decref(str);
-  return <isize>len;
+  return copy ? <isize>len : NO_MEMORY;
 }
 
 function execute(cx: Cx): void {
@@ -204,7 +226,7 @@ function execute(cx: Cx): void {
 function snapshotState(cx: Cx): void {
   if (!interpreterReady()) { pushErrText(cx, "Python not initialized"); return; }
   callGlue(snapshotFn, PyTuple_New(0), outcome);
-  if (outcome.error !== null) { pushErrText(cx, "Failed to snapshot state: " + outcome.error!); return; }
+  if (outcome.error !== null) { pushOutcomeError(cx, "Failed to snapshot state: ", outcome); return; }
   if (outcome.status != STATUS_OK) { pushStringResult(cx, outcome); return; }
   if (PyBytes_AsStringAndSize(outcome.value, scratch, scratch + 4) < 0) {
     decref(outcome.value);
@@ -213,8 +235,11 @@ function snapshotState(cx: Cx): void {
   }
   let data = load<usize>(scratch);
   let len = load<usize>(scratch + 4);
-  pushBytes(cx, mallocCopy(data, len), len, true);
+  let copy = malloc(len > 0 ? len : 1); // as in pushPyStr: the size is the user's
+  if (copy) memory.copy(copy, data, len);
   decref(outcome.value);
+  if (!copy) { pushErrText(cx, "Failed to snapshot state: the snapshot is too large to copy out of the sandbox's memory"); return; }
+  pushBytes(cx, copy, len, true);
   pushCase(cx, RESULT_OK, true);
 }
 
@@ -225,7 +250,7 @@ function restoreState(cx: Cx): void {
   let bytes = PyBytes_FromStringAndSize(ptr, <isize>len);
   if (!bytes) { pushErrText(cx, takeErrorText("Failed to restore state")); return; }
   callGlue(restoreFn, tuple1(bytes), outcome);
-  if (outcome.error !== null) { pushErrText(cx, "Failed to restore state: " + outcome.error!); return; }
+  if (outcome.error !== null) { pushOutcomeError(cx, "Failed to restore state: ", outcome); return; }
   if (outcome.status != STATUS_OK) { pushStringResult(cx, outcome); return; }
   decref(outcome.value);
   pushCase(cx, RESULT_OK, false);

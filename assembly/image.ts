@@ -15,6 +15,7 @@
 //    are LIFO lists through the whole heap).
 
 import { callGlue, glueFunction, Outcome, STATUS_OK, writeStderr } from "./python/interpreter";
+import { takeOutcomeError } from "./python/interpreter";
 import { decref, Py_IMMORTAL_INITIAL_REFCNT, PyList_GetItem, PyList_Size, PyTuple_New } from "./python/cpython";
 import { free, malloc, mallocUsableSize } from "./libc";
 
@@ -39,8 +40,9 @@ function immortalizeObjects(): void {
   if (walk) callGlue(walk, PyTuple_New(0), outcome);
   decref(walk);
   if (!walk || outcome.status != STATUS_OK || !outcome.value) {
-    let reason = !walk ? "the glue is missing" : outcome.error != null ? outcome.error! : "unexpected answer";
-    writeStderr("eryx-as: finalize-preinit left the image's objects mortal: " + reason + "\n");
+    let reason = !walk ? "the glue is missing" : outcome.error != null ? takeOutcomeError(outcome) : "unexpected answer";
+    writeStderr("eryx-as: finalize-preinit left the image's objects mortal: ", reason, "\n");
+    __release(changetype<usize>(reason));
     decref(outcome.value);
     return;
   }

@@ -1,6 +1,8 @@
 // The few libc functions the runtime calls directly (resolved against
 // libc.so's exports by the component linker).
 
+import { outOfMemory } from "./fatal";
+
 // @ts-ignore: decorator
 @external("env", "malloc") export declare function malloc(size: usize): usize;
 // @ts-ignore: decorator
@@ -18,10 +20,16 @@
 // @ts-ignore: decorator
 @external("env", "__wasilibc_reset_preopens") export declare function wasilibcResetPreopens(): void;
 
+/** `malloc(size)` for the runtime's own blocks; out of memory ends the instance (fatal.ts). */
+export function mallocOrDie(size: usize, what: string): usize {
+  let p = malloc(size);
+  if (p == 0) outOfMemory(size, what);
+  return p;
+}
+
 /** Copies `len` bytes into a fresh malloc block (a zero-length copy still gets a block). */
 export function mallocCopy(src: usize, len: usize): usize {
-  let dst = malloc(len > 0 ? len : 1);
-  if (dst == 0) abort();
+  let dst = mallocOrDie(len > 0 ? len : 1, "a copy of a string or byte list");
   memory.copy(dst, src, len);
   return dst;
 }

@@ -8,7 +8,8 @@
 // static region the spec reserves with `memory.data` and announces through
 // `testlibc.setHeap(ptr, size)`, so it never touches the AS heap the test framework uses.
 // `testlibc.*` also lets a spec read the allocator's counters (to check that what it
-// malloc'd is freed) and check whether a pointer is a live block.
+// malloc'd is freed), check whether a pointer is a live block, and check what a
+// failure wrote to stderr.
 //
 // `env.abort` is shared by two signatures in a test binary: AS's own
 // abort(message, file, line, column) and libc's abort(). A call with no arguments is the
@@ -16,7 +17,7 @@
 
 /** JS libc over a region of the instance's memory; every block is tracked. */
 export function createLibc(getMemory) {
-  const state = { base: 0, limit: 0, next: 0, live: new Map(), mallocs: 0, frees: 0, aborts: 0, badFrees: 0 };
+  const state = { base: 0, limit: 0, next: 0, live: new Map(), mallocs: 0, frees: 0, aborts: 0, badFrees: 0, stderr: "" };
   const u8 = () => new Uint8Array(getMemory().buffer);
 
   function alloc(size) {
@@ -66,6 +67,7 @@ export function createLibc(getMemory) {
     },
     write: (fd, buf, len) => {
       const text = new TextDecoder().decode(u8().subarray(buf, buf + len));
+      if (fd === 2) state.stderr += text;
       (fd === 2 ? process.stderr : process.stdout).write(text);
       return len;
     },
@@ -92,6 +94,12 @@ export function createLibc(getMemory) {
     badFreeCount: () => state.badFrees,
     isLive: (ptr) => (state.live.has(ptr) ? 1 : 0),
     blockSize: (ptr) => state.live.get(ptr) ?? -1,
+    /** 1 if what was written to stderr since the last call contains the UTF-8 text at ptr; clears it. */
+    stderrIncludes: (ptr, len) => {
+      const found = state.stderr.includes(new TextDecoder().decode(u8().subarray(ptr, ptr + len)));
+      state.stderr = "";
+      return found ? 1 : 0;
+    },
   };
   return { env, testlibc, state };
 }

@@ -6,7 +6,7 @@ import { Cx, cxDefer, cxFree, cxNew, popCase, popString, pushI32, pushString, sl
 import { importFuncNamed, ImportFunc } from "./metadata";
 import { STATUS_RETURNED } from "./intrinsics";
 import { fatal } from "../fatal";
-import { malloc, mallocCopy } from "../libc";
+import { mallocCopy, mallocOrDie } from "../libc";
 
 let listCallbacksFn: ImportFunc | null = null;
 let reportTraceFn: ImportFunc | null = null;
@@ -74,8 +74,7 @@ export function reportTrace(lineno: u32, event: usize, eventLen: usize, context:
 export function invokeStart(name: usize, nameLen: usize, args: usize, argsLen: usize, out: InvokeStart): void {
   let f = invokeFn!;
   let cx = cxNew();
-  let area = malloc(max<usize>(<usize>f.asyncAbiAreaSize, 8));
-  if (!area) fatal("out of memory for an async call");
+  let area = mallocOrDie(max<usize>(<usize>f.asyncAbiAreaSize, 8), "the ABI area of an async call");
   cxDefer(cx, area);
   pushString(cx, mallocCopy(args, argsLen), argsLen, true);
   pushString(cx, mallocCopy(name, nameLen), nameLen, true);

@@ -24,7 +24,8 @@
 //   CASE      discriminant   payload Slot*   -           (option, result, variant)
 //   ITER      Slot array     count           next index  (a LIST being lowered)
 
-import { free, malloc, realloc, abort } from "../libc";
+import { free, mallocOrDie, realloc } from "../libc";
+import { fatal, outOfMemory } from "../fatal";
 
 export const SLOT_I32: u32 = 1;
 export const SLOT_I64: u32 = 2;
@@ -56,15 +57,38 @@ export const SLOT_SIZE: usize = 16;
 }
 
 function checkedMalloc(size: usize): usize {
-  let p = malloc(size);
-  if (p == 0) abort();
-  return p;
+  return mallocOrDie(size, "the value stack");
 }
 
 function checkedRealloc(ptr: usize, size: usize): usize {
   let p = realloc(ptr, size);
-  if (p == 0) abort();
+  if (p == 0) outOfMemory(size, "the value stack");
   return p;
+}
+
+/** Misuse of the stack by the bindings (or by us): a runtime bug, never user input. */
+function misuse(what: string): void {
+  fatal("value stack: " + what);
+}
+
+function expectKind(s: Slot, kind: u32, op: string): void {
+  if (s.kind != kind) misuse(op + " expects " + kindName(kind) + " on top, found " + kindName(s.kind));
+}
+
+function kindName(kind: u32): string {
+  switch (kind) {
+    case SLOT_I32: return "an i32";
+    case SLOT_I64: return "an i64";
+    case SLOT_F32: return "an f32";
+    case SLOT_F64: return "an f64";
+    case SLOT_STRING: return "a string";
+    case SLOT_BYTES: return "a byte list";
+    case SLOT_LIST: return "a list";
+    case SLOT_FIELDS: return "a record or tuple";
+    case SLOT_CASE: return "an option/result/variant";
+    case SLOT_ITER: return "a list iterator";
+    default: return "an empty slot";
+  }
 }
 
 export function cxNew(): Cx {
@@ -132,7 +156,7 @@ export function pushSlot(cx: Cx): Slot {
 }
 
 export function top(cx: Cx): Slot {
-  if (cx.len == 0) abort(); // the bindings popped more than was pushed: a runtime bug
+  if (cx.len == 0) misuse("pop from an empty stack (more values popped than pushed)");
   return slotAt(cx.slots, cx.len - 1);
 }
 
@@ -145,7 +169,7 @@ export function popInto(cx: Cx, out: Slot): void {
 
 /** Moves `count` slots from the top of the stack into a fresh array (bottom-most first). */
 export function takeTop(cx: Cx, count: u32): usize {
-  if (count > cx.len) abort();
+  if (count > cx.len) misuse("a record or tuple of " + count.toString() + " fields, but only " + cx.len.toString() + " value(s) on the stack");
   let array = checkedMalloc(<usize>max<u32>(count, 1) * SLOT_SIZE);
   cx.len -= count;
   memory.copy(array, cx.slots + <usize>cx.len * SLOT_SIZE, <usize>count * SLOT_SIZE);
@@ -219,10 +243,10 @@ export function pushEmptyList(cx: Cx): void {
 
 /** Pops the element on top and appends it to the LIST just below it. */
 export function listAppend(cx: Cx): void {
-  if (cx.len < 2) abort();
+  if (cx.len < 2) misuse("list_append needs an element on a list, but the stack holds " + cx.len.toString() + " value(s)");
   let element = top(cx);
   let list = slotAt(cx.slots, cx.len - 2);
-  if (list.kind != SLOT_LIST) abort();
+  if (list.kind != SLOT_LIST) misuse("list_append expects a list below the element, found " + kindName(list.kind));
   if (list.b == list.c) {
     list.c = list.c ? list.c * 2 : 4;
     list.a = <u32>checkedRealloc(<usize>list.a, <usize>list.c * SLOT_SIZE);
@@ -238,7 +262,7 @@ export function listAppend(cx: Cx): void {
  */
 export function popString(cx: Cx, outPtr: usize): usize {
   let s = top(cx);
-  if (s.kind != SLOT_STRING) abort();
+  expectKind(s, SLOT_STRING, "pop_string");
   let ptr = <usize>s.a;
   let len = <usize>s.b;
   if (s.c) cxDefer(cx, ptr);
@@ -249,14 +273,14 @@ export function popString(cx: Cx, outPtr: usize): usize {
 
 export function popI32(cx: Cx): u32 {
   let s = top(cx);
-  if (s.kind != SLOT_I32) abort();
+  expectKind(s, SLOT_I32, "popping a 32-bit scalar");
   cx.len--;
   return s.a;
 }
 
 export function popI64(cx: Cx): u64 {
   let s = top(cx);
-  if (s.kind != SLOT_I64 && s.kind != SLOT_F64 && s.kind != SLOT_F32) abort();
+  if (s.kind != SLOT_I64 && s.kind != SLOT_F64 && s.kind != SLOT_F32) misuse("popping a 64-bit or float scalar, found " + kindName(s.kind));
   cx.len--;
   return load<u64>(changetype<usize>(s) + 8);
 }
@@ -264,7 +288,7 @@ export function popI64(cx: Cx): u64 {
 /** Pops a case and leaves its payload (if any) on top; returns the discriminant. */
 export function popCase(cx: Cx): u32 {
   let s = top(cx);
-  if (s.kind != SLOT_CASE) abort();
+  expectKind(s, SLOT_CASE, "pop_option/pop_result/pop_variant");
   let discr = s.a;
   let payload = <usize>s.b;
   cx.len--;
@@ -279,7 +303,7 @@ export function popCase(cx: Cx): u32 {
 /** Replaces a record/tuple on top by its fields, first field on top. */
 export function popFields(cx: Cx): void {
   let s = top(cx);
-  if (s.kind != SLOT_FIELDS) abort();
+  expectKind(s, SLOT_FIELDS, "pop_record/pop_tuple");
   let array = <usize>s.a;
   let count = s.b;
   cx.len--;
@@ -302,7 +326,7 @@ export function popList(cx: Cx, outPtr: usize): usize {
     store<usize>(outPtr, ptr ? ptr : 1); // a non-NULL pointer even for an empty list
     return count;
   }
-  if (s.kind != SLOT_LIST) abort();
+  if (s.kind != SLOT_LIST) misuse("pop_list expects a list on top, found " + kindName(s.kind));
   s.kind = SLOT_ITER;
   s.c = 0;
   store<usize>(outPtr, 0);
@@ -311,7 +335,8 @@ export function popList(cx: Cx, outPtr: usize): usize {
 
 export function popIterNext(cx: Cx): void {
   let it = top(cx);
-  if (it.kind != SLOT_ITER || it.c >= it.b) abort();
+  expectKind(it, SLOT_ITER, "pop_iter_next");
+  if (it.c >= it.b) misuse("pop_iter_next past the end of a list of " + it.b.toString() + " element(s)");
   let element = slotAt(<usize>it.a, it.c++);
   let s = pushSlot(cx);
   memory.copy(changetype<usize>(s), changetype<usize>(element), SLOT_SIZE);
@@ -319,7 +344,7 @@ export function popIterNext(cx: Cx): void {
 
 export function popIter(cx: Cx): void {
   let it = top(cx);
-  if (it.kind != SLOT_ITER) abort();
+  expectKind(it, SLOT_ITER, "pop_iter");
   slotRelease(it);
   cx.len--;
 }

@@ -9,8 +9,7 @@
 //   └─────────┴────┴──────┴──────┘
 
 import { waitableJoin, waitableSetDrop, waitableSetNew, subtaskDrop } from "../abi/intrinsics";
-import { free, malloc } from "../libc";
-import { fatal } from "../fatal";
+import { free, mallocOrDie } from "../libc";
 
 @unmanaged class ParkedCall {
   subtask: u32;
@@ -24,8 +23,7 @@ let parkedCount: u32 = 0;
 let waitableSet: u32 = 0;
 
 export function park(subtask: u32, cx: usize, area: usize): void {
-  let node = changetype<ParkedCall>(malloc(offsetof<ParkedCall>()));
-  if (!changetype<usize>(node)) fatal("out of memory parking a subtask");
+  let node = changetype<ParkedCall>(mallocOrDie(offsetof<ParkedCall>(), "a parked subtask"));
   node.subtask = subtask;
   node.cx = cx;
   node.area = area;

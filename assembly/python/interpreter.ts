@@ -24,20 +24,40 @@ export function cstr(s: string): usize {
   return changetype<usize>(String.UTF8.encode(s, true));
 }
 
-export function writeStderr(text: string): void {
+/**
+ * Writes the parts to stderr one after the other: no concatenation, so no
+ * intermediate string is left to free. The parts stay the caller's.
+ */
+export function writeStderr(a: string, b: string = "", c: string = "", d: string = ""): void {
+  writeText(a);
+  writeText(b);
+  writeText(c);
+  writeText(d);
+}
+
+function writeText(text: string): void {
+  if (!text.length) return;
   let bytes = String.UTF8.encode(text);
   write(2, changetype<usize>(bytes), <usize>bytes.byteLength);
   __release(changetype<usize>(bytes));
 }
 
-/** `str(exception)` of the pending Python exception (cleared), for messages. */
+/**
+ * `<context>: <str(exception)>` of the pending Python exception (cleared),
+ * for messages. `context` is a literal; the result is the caller's to free
+ * (`__release`; it is `context` itself when no exception is pending).
+ */
 export function takeErrorText(context: string): string {
   let exc = PyErr_GetRaisedException();
   if (!exc) return context;
   let text = context;
   let str = PyObject_Str(exc);
   if (str) {
-    text = context + ": " + utf8ToString(str);
+    let detail = utf8ToString(str);
+    let prefix = context + ": ";
+    text = prefix + detail;
+    __release(changetype<usize>(prefix));
+    __release(changetype<usize>(detail));
     decref(str);
   }
   decref(exc);
@@ -71,7 +91,9 @@ export function initializeInterpreter(): void {
     let result = code ? PyEval_EvalCode(code, mainDict, mainDict) : 0;
     decref(code);
     if (!result) {
-      writeStderr("eryx-as: the runtime glue " + name + " failed: " + takeErrorText("") + "\n");
+      let err = takeErrorText(" failed");
+      writeStderr("eryx-as: the runtime glue ", name, err, "\n");
+      __release(changetype<usize>(err));
       return;
     }
     decref(result);
@@ -92,11 +114,22 @@ export function glueFunction(name: string): usize {
   return fn;
 }
 
-/** What a glue entry point answered. `value` is a new reference (or 0). */
+/**
+ * What a glue entry point answered. `value` is a new reference (or 0).
+ * `error` belongs to the outcome until a consumer takes it with
+ * `takeOutcomeError`; the next `callGlue` frees one nobody took.
+ */
 @unmanaged export class Outcome {
   status: i32;
   value: usize;
   error: string | null;
+}
+
+/** Takes the error text out of an outcome: the caller now owns it (`__release`). */
+export function takeOutcomeError(o: Outcome): string {
+  let e = o.error!;
+  o.error = null;
+  return e;
 }
 
 /**
@@ -106,7 +139,7 @@ export function glueFunction(name: string): usize {
  */
 export function callGlue(fn: usize, args: usize, out: Outcome): void {
   out.value = 0;
-  out.error = null;
+  if (out.error !== null) __release(changetype<usize>(takeOutcomeError(out)));
   let result = PyObject_CallObject(fn, args);
   decref(args);
   if (!result) {

@@ -28,7 +28,7 @@ import { Cx, cxFree } from "../abi/value-stack";
 import { callbackCount, callbackField, InvokeStart, invokeStart, listCallbacks, popInvokeResult, reportTrace } from "../abi/imports";
 import { park } from "../async/subtasks";
 import { calloc } from "../libc";
-import { fatal } from "../fatal";
+import { fatal, outOfMemory } from "../fatal";
 
 const METHOD_DEF_SIZE: usize = 16;
 const MODULE_DEF_SIZE: usize = 52;
@@ -64,7 +64,7 @@ function initEryxModule(): usize {
 export function registerEryxModule(): void {
   let methods = calloc(4, METHOD_DEF_SIZE); // three entries and the zeroed sentinel
   moduleDef = calloc(1, MODULE_DEF_SIZE);
-  if (!methods || !moduleDef) fatal("out of memory building the _eryx module");
+  if (!methods || !moduleDef) outOfMemory(4 * METHOD_DEF_SIZE + MODULE_DEF_SIZE, "the _eryx module's tables");
   setMethod(methods, 0, "invoke", nativeInvoke.index, METH_VARARGS, "invoke(name, args_json) -> (status, value)");
   setMethod(methods, 1, "report_trace", nativeReportTrace.index, METH_VARARGS, "report_trace(lineno, event_json, context_json)");
   setMethod(methods, 2, "list_callbacks", nativeListCallbacks.index, METH_NOARGS, "list_callbacks() -> [(name, description, schema)]");

@@ -20,8 +20,7 @@ import { BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT, BLOCK, OBJECT_MAXSIZE } from "
 @external("env", "realloc") declare function libc_realloc(ptr: usize, size: usize): usize;
 // @ts-ignore: decorator
 @external("env", "free") declare function libc_free(ptr: usize): void;
-// @ts-ignore: decorator
-@external("env", "abort") declare function libc_abort(): void;
+import { outOfMemory } from "../fatal";
 
 /** True for blocks that malloc did not hand out: our static data (below `__heap_base`). */
 // @ts-ignore: decorator
@@ -31,7 +30,7 @@ import { BLOCK_OVERHEAD, OBJECT_OVERHEAD, OBJECT, BLOCK, OBJECT_MAXSIZE } from "
 
 function allocOrAbort(size: usize): usize {
   let block = libc_malloc(size + BLOCK_OVERHEAD);
-  if (!block) libc_abort(); // out of memory inside the runtime itself: nothing sane to return
+  if (!block) outOfMemory(size, "an AssemblyScript object");
   changetype<BLOCK>(block).mmInfo = size;
   return block + BLOCK_OVERHEAD;
 }
@@ -53,7 +52,7 @@ export function __realloc(ptr: usize, size: usize): usize {
     return copy;
   }
   let block = libc_realloc(ptr - BLOCK_OVERHEAD, size + BLOCK_OVERHEAD);
-  if (!block) libc_abort();
+  if (!block) outOfMemory(size, "an AssemblyScript object");
   changetype<BLOCK>(block).mmInfo = size;
   return block + BLOCK_OVERHEAD;
 }
@@ -68,7 +67,7 @@ export function __free(ptr: usize): void {
 // @ts-ignore: decorator
 @unsafe @global
 export function __new(size: usize, id: u32): usize {
-  if (size > OBJECT_MAXSIZE) libc_abort();
+  if (size > OBJECT_MAXSIZE) outOfMemory(size, "an object over AssemblyScript's size limit");
   let ptr = __alloc(OBJECT_OVERHEAD + size);
   let object = changetype<OBJECT>(ptr - BLOCK_OVERHEAD);
   object.gcInfo = 0;
@@ -81,7 +80,7 @@ export function __new(size: usize, id: u32): usize {
 // @ts-ignore: decorator
 @unsafe @global
 export function __renew(oldPtr: usize, size: usize): usize {
-  if (size > OBJECT_MAXSIZE) libc_abort();
+  if (size > OBJECT_MAXSIZE) outOfMemory(size, "an object over AssemblyScript's size limit");
   let newPtr = __realloc(oldPtr - OBJECT_OVERHEAD, OBJECT_OVERHEAD + size);
   changetype<OBJECT>(newPtr - BLOCK_OVERHEAD).rtSize = <u32>size;
   return newPtr + OBJECT_OVERHEAD;

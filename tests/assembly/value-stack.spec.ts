@@ -24,6 +24,14 @@ import { malloc } from "../../assembly/libc";
 @external("testlibc", "badFreeCount") declare function badFreeCount(): i32;
 // @ts-ignore: decorator
 @external("testlibc", "isLive") declare function isLive(ptr: usize): i32;
+// @ts-ignore: decorator
+@external("testlibc", "stderrIncludes") declare function stderrIncludes(ptr: usize, len: usize): i32;
+
+/** Whether the runtime's last failure message (on stderr) contains `text`. */
+function reported(text: string): bool {
+  let bytes = String.UTF8.encode(text);
+  return stderrIncludes(changetype<usize>(bytes), bytes.byteLength) != 0;
+}
 
 setHeap(memory.data(1 << 20, 16), 1 << 20);
 
@@ -135,6 +143,7 @@ describe("value-stack", () => {
   it("aborts when popping from an empty stack", () => {
     g = cxNew();
     expect(() => { popI32(g); }).toThrow();
+    expect<bool>(reported("eryx-as runtime: value stack: pop from an empty stack")).toBe(true, "the abort names its condition");
     cxFree(g);
   });
 
@@ -142,9 +151,11 @@ describe("value-stack", () => {
     g = cxNew();
     pushI64(g, SLOT_I64, 1);
     expect(() => { popI32(g); }).toThrow();
+    expect<bool>(reported("expects an i32 on top, found an i64")).toBe(true);
     pushI32(g, 1);
     expect(() => { popI64(g); }).toThrow();
     expect(() => { popString(g, OUT); }).toThrow();
+    expect<bool>(reported("pop_string expects a string on top, found an i32")).toBe(true);
     expect(() => { popCase(g); }).toThrow();
     expect(() => { popFields(g); }).toThrow();
     expect(() => { popList(g, OUT); }).toThrow();

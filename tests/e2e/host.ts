@@ -6,8 +6,16 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { ensureHostBuilt } from "../../host/sandbox.ts";
+import { nodeHostCli, nodeWithJspi } from "../../node-host/src/node-binary.ts";
 
 export const root = join(import.meta.dirname, "..", "..");
+
+/**
+ * Which host the e2e tests drive: the Rust reference host (default) or, with
+ * ERYX_AS_E2E_HOST=node, the Node host (node-host/, on the pinned Node 26),
+ * which speaks the same `--serve` protocol.
+ */
+export const hostKind: "rust" | "node" = process.env.ERYX_AS_E2E_HOST === "node" ? "node" : "rust";
 
 export interface TraceEvent { lineno: number; event: Record<string, unknown>; context: unknown }
 export interface CallbackRecord { name: string; args: string; start_ms: number; end_ms: number | null }
@@ -57,8 +65,10 @@ export class Host {
    * pre-initialised image that way).
    */
   static async start(args: string[] = [], runtime = process.env.ERYX_AS_E2E_RUNTIME ?? join(root, "dist", "runtime.wasm")): Promise<Host> {
-    const binary = await ensureHostBuilt();
-    const child = spawn(binary, ["--serve", "--runtime", runtime, "--stdlib", join(root, "dist", "python-stdlib"), ...args], { cwd: root });
+    const serveArgs = ["--serve", "--runtime", runtime, "--stdlib", join(root, "dist", "python-stdlib"), ...args];
+    const child = hostKind === "node"
+      ? spawn(nodeWithJspi(), [nodeHostCli, ...serveArgs], { cwd: root })
+      : spawn(await ensureHostBuilt(), serveArgs, { cwd: root });
     return new Host(child);
   }
 
