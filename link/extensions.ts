@@ -19,7 +19,9 @@ import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
 import { Reader } from "./wasm/bytes.ts";
 import { decodeDylink, DYLINK_SECTION, type Dylink } from "./wasm/dylink.ts";
-import { customSectionBody, customSectionName, isWasmModule, readConstExpr, readSections, SectionId } from "./wasm/module.ts";
+import {
+  customSectionBody, customSectionName, type ImportDesc, isWasmModule, readExport, readFuncType, readGlobal, readImport, readSections, SectionId,
+} from "./wasm/module.ts";
 import { StageError } from "./log.ts";
 
 /**
@@ -201,7 +203,22 @@ function sameSignature(a: Signature, b: Signature): boolean {
   return a.params.join() === b.params.join() && a.results.join() === b.results.join();
 }
 
-/** Imports, exports and dylink.0 of a core module, reading only the sections that declare them. */
+/** The symbol type of an import (the module's function types resolve `typeIndex`). */
+function importType(desc: ImportDesc, types: Signature[]): SymbolType {
+  switch (desc.kind) {
+    case 0: return { kind: "func", sig: types[desc.typeIndex] };
+    case 1: return { kind: "table" };
+    case 2: return { kind: "memory", memory64: (desc.flags & 4) !== 0, shared: (desc.flags & 2) !== 0 };
+    case 3: return { kind: "global", valType: valueType(desc.valType), mutable: desc.mutable };
+    case 4: return { kind: "tag" };
+  }
+}
+
+/**
+ * Imports, exports and dylink.0 of a core module, reading only the sections
+ * that declare them (with module.ts's entry readers; the code and element
+ * sections, whose forms parseModule restricts, are skipped).
+ */
 export function readLibrarySymbols(bytes: Uint8Array): LibrarySymbols {
   const types: Signature[] = [];
   const funcTypes: number[] = [];
@@ -219,25 +236,16 @@ export function readLibrarySymbols(bytes: Uint8Array): LibrarySymbols {
         break;
       case SectionId.type:
         for (let n = r.u32(); n > 0; n--) {
-          const form = r.u8();
-          if (form !== 0x60) throw new Error(`type form 0x${form.toString(16)} (only function types are supported)`);
-          const params = Array.from(r.take(r.u32()), valueType);
-          const results = Array.from(r.take(r.u32()), valueType);
-          types.push({ params, results });
+          const t = readFuncType(r);
+          types.push({ params: t.params.map(valueType), results: t.results.map(valueType) });
         }
         break;
       case SectionId.import:
         for (let n = r.u32(); n > 0; n--) {
-          const module = r.name();
-          const name = r.name();
-          const kind = r.u8();
-          let type: SymbolType;
-          if (kind === 0) { const t = r.u32(); funcTypes.push(t); type = { kind: "func", sig: types[t] }; }
-          else if (kind === 1) { r.u8(); skipLimits(r); type = { kind: "table" }; }
-          else if (kind === 2) { const flags = skipLimits(r); type = { kind: "memory", memory64: (flags & 4) !== 0, shared: (flags & 2) !== 0 }; }
-          else if (kind === 3) { type = { kind: "global", valType: valueType(r.u8()), mutable: r.u8() === 1 }; globalTypes.push(type); }
-          else if (kind === 4) { r.u8(); r.u32(); type = { kind: "tag" }; }
-          else throw new Error(`unknown import kind ${kind}`);
+          const { module, name, desc } = readImport(r);
+          const type = importType(desc, types);
+          if (desc.kind === 0) funcTypes.push(desc.typeIndex);
+          if (type.kind === "global") globalTypes.push(type);
           imports.push({ module, name, type, weak: false });
         }
         break;
@@ -248,14 +256,12 @@ export function readLibrarySymbols(bytes: Uint8Array): LibrarySymbols {
       case SectionId.memory: definesMemory = r.u32() > 0; break;
       case SectionId.global:
         for (let n = r.u32(); n > 0; n--) {
-          const valType = valueType(r.u8());
-          const mutable = r.u8() === 1;
-          readConstExpr(r);
-          globalTypes.push({ kind: "global", valType, mutable });
+          const g = readGlobal(r);
+          globalTypes.push({ kind: "global", valType: valueType(g.valType), mutable: g.mutable });
         }
         break;
       case SectionId.export:
-        for (let n = r.u32(); n > 0; n--) rawExports.push({ name: r.name(), kind: r.u8(), index: r.u32() });
+        for (let n = r.u32(); n > 0; n--) rawExports.push(readExport(r));
         break;
       default:
         break;
@@ -277,13 +283,6 @@ export function readLibrarySymbols(bytes: Uint8Array): LibrarySymbols {
     return { name, type, weak: weakExports.has(name) };
   });
   return { imports, exports, dylink, definesMemory, definesTable };
-}
-
-function skipLimits(r: Reader): number {
-  const flags = r.u8();
-  r.u32();
-  if (flags & 1) r.u32();
-  return flags;
 }
 
 // ---------------------------------------------------------------------------

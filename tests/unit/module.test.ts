@@ -12,6 +12,7 @@ import {
   customSectionName, encodeModule, isWasmModule, parseModule, readConstExpr, readExportNames, readSections, SectionId,
 } from "../../link/wasm/module.ts";
 import { Reader } from "../../link/wasm/bytes.ts";
+import { readLibrarySymbols } from "../../link/extensions.ts";
 import { RUNTIME_SO, WASM_TOOLS, fromHex } from "./paths.ts";
 
 function validate(bytes: Uint8Array): void {
@@ -109,4 +110,21 @@ test("parseModule rejects element and data forms it cannot rewrite", () => {
   // a passive data segment (form 1)
   const passive = new Writer().bytes(header).u8(SectionId.data).sized(new Writer().u32(1).u32(1).u32(0)).finish();
   assert.throws(() => parseModule(passive), /data segment form 1 is not supported/);
+});
+
+test("tag imports (exception handling) round-trip, and readLibrarySymbols reads them with the same reader", () => {
+  const dir = mkdtempSync(join(tmpdir(), "eryx-module-"));
+  try {
+    const file = join(dir, "tag.wasm");
+    execFileSync(WASM_TOOLS, ["parse", "-", "-o", file], {
+      input: '(module (type (func (param i32))) (import "env" "__cpp_exception" (tag (type 0))) (import "env" "f" (func (type 0))))',
+    });
+    const bytes = new Uint8Array(readFileSync(file));
+    const m = parseModule(bytes);
+    assert.deepEqual(m.imports.map((i) => i.desc), [{ kind: 4, attribute: 0, typeIndex: 0 }, { kind: 0, typeIndex: 0 }]);
+    assert.deepEqual(encodeModule(m), bytes);
+    assert.deepEqual(readLibrarySymbols(bytes).imports.map((i) => [i.name, i.type.kind]), [["__cpp_exception", "tag"], ["f", "func"]]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
