@@ -230,7 +230,6 @@ export class Sandbox {
         // Python's stdout is captured by the runtime; what the guest writes to
         // WASI stdout/stderr goes to this process's stderr.
         stdout: false, stderr: this.opts.guestOutput === "ignore",
-        execArgv: process.execArgv,
       });
       const listeners: [string, (...a: any[]) => void][] = [];
       const ready = await new Promise<number>((resolvePromise, reject) => {

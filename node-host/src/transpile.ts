@@ -13,6 +13,46 @@ export const nodeHostDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const projectRoot = dirname(nodeHostDir);
 const jcoVersion = JSON.parse(readFileSync(join(projectRoot, "node_modules", "@bytecodealliance", "jco", "package.json"), "utf8")).version as string;
 
+/** Bumped when the patches below change, so that old output is not reused. */
+const PATCH_LEVEL = 1;
+
+/**
+ * jco 1.35's async driver loop knows the callback codes EXIT, YIELD and WAIT
+ * but not POLL (3), which the runtime returns while a timer is due and host
+ * callbacks are in flight (wasmtime supports it): the loop reaches its
+ * `default:` case and throws "ret is not defined". POLL is YIELD that delivers
+ * a pending event of the waitable set if there is one, so this case is added
+ * right before the WAIT case, built from the same pieces as YIELD and WAIT.
+ */
+const POLL_ANCHOR = "          case 2: // WAIT for a given waitable set";
+const POLL_CASE = `          case 3: // POLL (added by node-host/src/transpile.ts, see there)
+          wset = cstate.handles.get(waitableSetRep);
+          if (!(wset instanceof WaitableSet)) {
+            throw new Error(\`non-waitable set returned from component state handles @ [\${waitableSetRep}]\`);
+          }
+          task.suspendUntilCallback({
+            cancellable: true,
+            readyFn: () => true,
+          }, (keepGoing) => {
+            continueWithEvent(!keepGoing
+            ? { code: ASYNC_EVENT_CODE.TASK_CANCELLED, payload0: 0, payload1: 0 }
+            : wset.hasPendingEvent()
+            ? wset.getPendingEvent()
+            : { code: ASYNC_EVENT_CODE.NONE, payload0: 0, payload1: 0 });
+          });
+          task.settleCompletion();
+          return;
+
+`;
+
+function patchGenerated(js: string): string {
+  const at = js.indexOf(POLL_ANCHOR);
+  if (at < 0 || js.indexOf(POLL_ANCHOR, at + 1) >= 0) {
+    throw new Error(`jco output changed: cannot find exactly one "${POLL_ANCHOR.trim()}" to add the POLL case`);
+  }
+  return js.slice(0, at) + POLL_CASE + js.slice(at);
+}
+
 /** Transpiled output kept per component; older ones are removed. */
 const KEEP = 4;
 
@@ -31,7 +71,7 @@ export async function ensureTranspiled(componentPath: string): Promise<Transpile
   if (!existsSync(componentPath)) throw new Error(`runtime component not found: ${componentPath}`);
   const bytes = readFileSync(componentPath);
   const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
-  const dir = join(cacheRoot(), `runtime-${hash}-jco${jcoVersion}`);
+  const dir = join(cacheRoot(), `runtime-${hash}-jco${jcoVersion}-p${PATCH_LEVEL}`);
   const module = join(dir, "runtime.js");
   if (existsSync(module)) return { dir, module };
 
@@ -56,7 +96,7 @@ export async function ensureTranspiled(componentPath: string): Promise<Transpile
   for (const [name, data] of Object.entries(files)) {
     const path = join(tmp, name);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, data);
+    writeFileSync(path, name === "runtime.js" ? patchGenerated(Buffer.from(data).toString("utf8")) : data);
   }
   try {
     renameSync(tmp, dir);
