@@ -15,7 +15,7 @@
 // file: not a wasm module, a wasm module of the wrong kind, no dylink.0, an
 // import nothing exports, an export another library also exports.
 
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
 import { Reader } from "./wasm/bytes.ts";
 import { decodeDylink, DYLINK_SECTION, type Dylink } from "./wasm/dylink.ts";
@@ -89,7 +89,7 @@ export function moduleShortName(guestPath: string): string {
  */
 export function discoverExtensions(dir: string, index: number): ExtensionLibrary[] {
   const root = resolve(dir);
-  let st;
+  let st: Stats;
   try { st = statSync(root); } catch { throw new ExtensionError("not-found", root, `site-packages directory not found: ${root}`); }
   if (!st.isDirectory()) throw new ExtensionError("not-found", root, `--site-packages ${root} is not a directory`);
   const found: ExtensionLibrary[] = [];
@@ -346,7 +346,7 @@ export function inspectExtension(ext: ExtensionLibrary): InspectedExtension {
   if (symbols.definesTable) fail("not-a-dylib", "defines its own table instead of importing env.__indirect_function_table, so it is not a dynamic library");
   const init = `PyInit_${moduleShortName(ext.guestPath)}`;
   const initExport = symbols.exports.find((e) => e.name === init);
-  if (!initExport || initExport.type.kind !== "func") {
+  if (initExport?.type.kind !== "func") {
     const others = symbols.exports.filter((e) => e.name.startsWith("PyInit_")).map((e) => e.name);
     fail("no-init-function", `does not export the function ${init}, which CPython calls to import it as module ${moduleShortName(ext.guestPath)}` +
       (others.length ? ` (it exports ${others.join(", ")}: rename the file to match)` : ""));
