@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ensureHostBuilt } from "../host/sandbox.ts";
+import { pinnedNode } from "../node-host/src/node-binary.ts";
 
 const root = join(import.meta.dirname, "..");
 const node = process.execPath;
@@ -36,6 +37,8 @@ const testFiles = ["unit", "e2e"].flatMap((dir) =>
 /** The runtime-contract suites: they run on every image and every host. */
 const contractSuites = ["execute", "callbacks", "state", "tracing", "timers", "bad-input"].map((f) => join("tests", "e2e", `${f}.test.ts`));
 
+const nodeHostTests = readdirSync(join(root, "node-host", "tests")).filter((f) => f.endsWith(".test.ts")).sort().map((f) => join("node-host", "tests", f));
+
 const phases: Phase[] = [
   // Static checks first: seconds, and they need nothing built.
   { title: "typecheck: tsc --noEmit (npm run typecheck)", kind: "suite",
@@ -56,6 +59,16 @@ const phases: Phase[] = [
   // The runtime contract again, on the pre-initialised image.
   { title: "node:test on dist/runtime-preinit.wasm (contract suites)", kind: "suite",
     run: nodeTest(contractSuites, { ERYX_AS_E2E_RUNTIME: join(root, "dist", "runtime-preinit.wasm") }) },
+  // The same contract suites on the Node host (node-host/, jco on the pinned Node 26), on both images.
+  { title: "node:test on the Node host, dist/runtime.wasm (contract suites)", kind: "suite",
+    run: nodeTest(contractSuites, { ERYX_AS_E2E_HOST: "node" }) },
+  { title: "node:test on the Node host, dist/runtime-preinit.wasm (contract suites)", kind: "suite",
+    run: nodeTest(contractSuites, { ERYX_AS_E2E_HOST: "node", ERYX_AS_E2E_RUNTIME: join(root, "dist", "runtime-preinit.wasm") }) },
+  // The Node host's own tests (escape attempts, isolation, library API) run on the pinned Node 26 itself.
+  { title: "Node host tests (node-host/tests, Node 26)", kind: "suite",
+    run: command([pinnedNode, "--test", "--test-concurrency=1", ...nodeHostTests]) },
+  { title: "Node host library tests on dist/runtime-preinit.wasm", kind: "suite",
+    run: command([pinnedNode, "--test", join("node-host", "tests", "library.test.ts")], { ERYX_AS_E2E_RUNTIME: join(root, "dist", "runtime-preinit.wasm") }) },
 ];
 
 const timings: { title: string; seconds: number; status: number }[] = [];
