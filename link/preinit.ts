@@ -2,7 +2,7 @@
 // the component whose memory already holds an initialised CPython (and the
 // pre-imported modules), made by preinit/ (eryx-as-preinit: eryx's
 // pre_initialize protocol driven through component-init-transform on
-// wasmtime 40; runtime.md §3.5, §6). The tool is built with cargo on first use.
+// wasmtime 40; docs/contract.md §10). The tool is built with cargo on first use.
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";

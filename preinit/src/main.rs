@@ -1,7 +1,7 @@
 //! `eryx-as-preinit`: pre-initialise an eryx-as runtime component.
 //!
-//! Follows eryx's `pre_initialize` protocol (`/work/shared/spec/runtime.md`
-//! §3.5, §6): the component is instrumented by `component-init-transform`,
+//! Follows eryx's `pre_initialize` protocol (docs/contract.md §10): the
+//! component is instrumented by `component-init-transform`,
 //! instantiated on wasmtime 40 with stub world imports (invoke → Err,
 //! list-callbacks → [], report-trace → no-op) and WASI env
 //! `PYTHONHOME=/python-stdlib`, `PYTHONPATH=/python-stdlib[:/site-packages-<i>…]`
