@@ -1,4 +1,4 @@
-// Escape attempts from Python (issue 10 §2): each one must fail inside
+// Escape attempts from Python (node-host/README.md, Isolation): each one must fail inside
 // Python, and the host must be left as it was. The WASI lock-down is in
 // src/wasi.ts: the stdlib is the only preopen and read-only, no host
 // environment, no sockets, no host cwd, no host stdin.

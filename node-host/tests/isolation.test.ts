@@ -1,4 +1,4 @@
-// Isolation (issue 10 §2): every sandbox runs in its own worker thread, so a
+// Isolation (node-host/README.md, Isolation): every sandbox runs in its own worker thread, so a
 // runaway loop or a trap ends that worker and nothing else. Durations are
 // reported as diagnostics, not asserted (npm run bench measures them).
 

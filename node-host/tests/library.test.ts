@@ -1,4 +1,4 @@
-// The library API (issue 10 §1): typed options, async JS callbacks with a
+// The library API (node-host/README.md, Library API): typed options, async JS callbacks with a
 // description and a JSON schema, a trace handler, sessions that keep state,
 // snapshot/restore/clear, errors with the traceback.
 
