@@ -25,7 +25,7 @@ export class RawResult {
   }
 }
 
-/** One trace event (runtime.md §5): the line, the event, its context. */
+/** One trace event (docs/contract.md §7): the line, the event, its context. */
 export interface TraceEvent {
   lineno: number;
   event: Record<string, unknown> | string;
