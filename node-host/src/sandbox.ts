@@ -44,7 +44,7 @@ function compileCoreModules(dir: string, memoryLimit: number | null): Promise<Re
       const out: Record<string, WebAssembly.Module> = {};
       for (const name of readdirSync(dir).filter((n) => n.endsWith(".wasm"))) {
         const bytes = new Uint8Array(readFileSync(join(dir, name)));
-        out[name] = await WebAssembly.compile(memoryLimit === null ? bytes : capMemory(bytes, memoryLimit));
+        out[name] = await WebAssembly.compile((memoryLimit === null ? bytes : capMemory(bytes, memoryLimit)) as Uint8Array<ArrayBuffer>);
       }
       return out;
     })();
@@ -231,7 +231,7 @@ export class Sandbox {
         // WASI stdout/stderr goes to this process's stderr.
         stdout: false, stderr: this.opts.guestOutput === "ignore",
       });
-      const listeners: [string, (...a: any[]) => void][] = [];
+      const listeners: [string, Parameters<Worker["on"]>[1]][] = [];
       const ready = await new Promise<number>((resolvePromise, reject) => {
         listeners.push(
           ["message", (msg: FromWorker) => {
@@ -279,7 +279,7 @@ export class Sandbox {
         return;
       case "trace": {
         // Only collected while an execute runs, as in eryx.
-        if (!run || run.op !== "execute") return;
+        if (run?.op !== "execute") return;
         let event: TraceEvent["event"];
         try {
           event = JSON.parse(msg.eventJson);
@@ -314,7 +314,7 @@ export class Sandbox {
     const reply = (ok: boolean, text: string) => {
       if (this.running === run && run) this.post({ type: "callback-result", cid, ok, text });
     };
-    if (!run || run.op !== "execute") return reply(false, `Callback '${name}' not available (no handler)`);
+    if (run?.op !== "execute") return reply(false, `Callback '${name}' not available (no handler)`);
     const record: CallbackRecord = { name, args, start_ms: performance.now() - run.started, end_ms: null };
     run.callbacks.push(record);
     const finish = () => { record.end_ms = performance.now() - run.started; };

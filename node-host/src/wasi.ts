@@ -20,7 +20,11 @@ export interface WasiOptions {
   guestOutput: "stderr" | "inherit";
 }
 
-type Fn = (...args: any[]) => any;
+// The shim's modules as jco's generated code uses them: plain JS objects and
+// classes whose methods are looked up by name.
+// biome-ignore lint/suspicious/noExplicitAny: untyped by design (see above)
+type Loose = any;
+type Fn = (...args: Loose[]) => unknown;
 
 /** Methods of the shim's Descriptor that change something. */
 const mutating = [
@@ -60,7 +64,7 @@ function denied(): never {
 
 /** The WASI import object, keyed as the transpiled component imports it (versionless). */
 export function wasiImports(options: WasiOptions): Record<string, unknown> {
-  const fs = shim.filesystem as any;
+  const fs = shim.filesystem as Loose;
   makeDescriptorsReadOnly(fs.types.Descriptor);
   const mounts: Record<string, string> = { [STDLIB_GUEST_PATH]: options.stdlib };
   options.sitePackages.forEach((dir, i) => { mounts[`/site-packages-${i}`] = dir; });
@@ -78,10 +82,10 @@ export function wasiImports(options: WasiOptions): Record<string, unknown> {
   };
 
   const env: [string, string][] = [["PYTHONHOME", STDLIB_GUEST_PATH], ["PYTHONPATH", Object.keys(mounts).join(":")]];
-  const cli = shim.cli as any;
+  const cli = shim.cli as Loose;
   const stdout = options.guestOutput === "stderr" ? { getStdout: () => cli.stderr.getStderr() } : cli.stdout;
 
-  const sockets = shim.sockets as any;
+  const sockets = shim.sockets as Loose;
   return {
     "wasi:cli/environment": {
       getEnvironment: () => env,

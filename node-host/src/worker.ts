@@ -34,7 +34,16 @@ const worldImports = {
   },
 };
 
-async function instantiate(): Promise<Record<string, (...args: any[]) => Promise<any> | any>> {
+/** The component's exports (runtime.d.ts of the transpiled output: `Root`). */
+interface Root {
+  execute(code: string): Promise<string>;
+  snapshotState(): Promise<Uint8Array>;
+  restoreState(data: Uint8Array): Promise<void>;
+  clearState(): Promise<void>;
+  finalizePreinit(): void;
+}
+
+async function instantiate(): Promise<Root> {
   const { instantiate } = await import(pathToFileURL(init.module).href);
   const imports = {
     ...wasiImports({ stdlib: init.stdlib, sitePackages: init.sitePackages, guestOutput: init.guestOutput }),
