@@ -24,7 +24,8 @@ export type FromWorker =
   | { type: "ready"; instantiateMs: number; memoryBytes: number }
   | { type: "init-error"; message: string }
   | { type: "invoke"; cid: number; name: string; args: string }
-  | { type: "trace"; lineno: number; eventJson: string; contextJson: string }
+  /** Trace events in order, flat: lineno, event JSON, context JSON, lineno, … (batched: a traced loop reports millions). */
+  | { type: "trace"; events: (number | string)[] }
   | {
     type: "result"; id: number; ok: boolean; value?: string | Uint8Array | null; error?: string;
     /** The instance trapped and must not be used again. */

@@ -280,32 +280,37 @@ export class Sandbox {
       case "trace": {
         // Only collected while an execute runs, as in eryx.
         if (run?.op !== "execute") return;
-        let event: TraceEvent["event"];
-        try {
-          event = JSON.parse(msg.eventJson);
-        } catch {
-          event = msg.eventJson;
-        }
-        let context: unknown = null;
-        if (msg.contextJson) {
-          try {
-            context = JSON.parse(msg.contextJson);
-          } catch {
-            context = null;
-          }
-        }
-        const ev = { lineno: msg.lineno, event, context };
-        run.trace.push(ev);
-        try {
-          this.opts.trace?.(ev);
-        } catch {
-          // A failing trace handler must not break the execution.
-        }
+        const ev = msg.events;
+        for (let i = 0; i < ev.length; i += 3) this.onTrace(run, ev[i] as number, ev[i + 1] as string, ev[i + 2] as string);
         return;
       }
       case "invoke":
         void this.invoke(run, msg.cid, msg.name, msg.args);
         return;
+    }
+  }
+
+  private onTrace(run: Running, lineno: number, eventJson: string, contextJson: string): void {
+    let event: TraceEvent["event"];
+    try {
+      event = JSON.parse(eventJson);
+    } catch {
+      event = eventJson;
+    }
+    let context: unknown = null;
+    if (contextJson) {
+      try {
+        context = JSON.parse(contextJson);
+      } catch {
+        context = null;
+      }
+    }
+    const ev = { lineno, event, context };
+    run.trace.push(ev);
+    try {
+      this.opts.trace?.(ev);
+    } catch {
+      // A failing trace handler must not break the execution.
     }
   }
 

@@ -20,17 +20,29 @@ const pending = new Map<number, { resolve: (v: string) => void; reject: (e: stri
 let nextCid = 1;
 let inExecute = false;
 
+/** Trace events not yet sent; sent in batches, and before each result and callback request. */
+let traceBuffer: (number | string)[] = [];
+const TRACE_BATCH = 1024;
+function flushTrace(): void {
+  if (traceBuffer.length === 0) return;
+  send({ type: "trace", events: traceBuffer });
+  traceBuffer = [];
+}
+
 const worldImports = {
   invoke: (name: string, argumentsJson: string): Promise<string> => {
     const cid = nextCid++;
     return new Promise((resolve, reject) => {
       pending.set(cid, { resolve, reject });
+      flushTrace();
       send({ type: "invoke", cid, name, args: argumentsJson });
     });
   },
   listCallbacks: () => init.callbacks,
   reportTrace: (lineno: number, eventJson: string, contextJson: string) => {
-    if (inExecute) send({ type: "trace", lineno, eventJson, contextJson });
+    if (!inExecute) return;
+    traceBuffer.push(lineno, eventJson, contextJson);
+    if (traceBuffer.length >= TRACE_BATCH * 3) flushTrace();
   },
 };
 
@@ -128,6 +140,7 @@ async function runCall(msg: Extract<ToWorker, { type: "call" }>): Promise<void> 
     }
   } finally {
     inExecute = false;
+    flushTrace();
     // Callbacks still running when the call ended are abandoned.
     pending.clear();
   }
