@@ -1,6 +1,7 @@
-// `npm run bench [-- --runtime NAME=PATH ...] [--quick]`: measures each runtime
-// component in the reference host, in the same run, with warm-up and repeated
-// samples; prints a markdown table with ratios against the first runtime and
+// `npm run bench [-- --runtime NAME=PATH ...] [--host rust|node ...] [--quick]`:
+// measures each runtime component on each host (the Rust reference host and
+// the Node host, node-host/), in the same run, with warm-up and repeated
+// samples; prints a markdown table with ratios against the first column and
 // writes docs/benchmarks.md and docs/benchmarks.json.
 
 import { execFileSync } from "node:child_process";
@@ -10,7 +11,11 @@ import { parseArgs } from "node:util";
 import os from "node:os";
 import { Host, freshSession, root } from "../tests/e2e/host.ts";
 
-const { values } = parseArgs({ options: { runtime: { type: "string", multiple: true }, quick: { type: "boolean" } } });
+const { values } = parseArgs({ options: { runtime: { type: "string", multiple: true }, host: { type: "string", multiple: true }, quick: { type: "boolean" } } });
+const hosts = (values.host ?? ["rust", "node"]).map((h) => {
+  if (h !== "rust" && h !== "node") throw new Error(`--host must be rust or node, not ${h}`);
+  return h;
+});
 const runtimes = (values.runtime ?? [`eryx-as=${join(root, "dist", "runtime.wasm")}`]).map((spec) => {
   const [name, path] = spec.split("=");
   return { name, path };
@@ -65,7 +70,7 @@ function zstdSize(path: string): number {
   return execFileSync("zstd", ["-19", "-c", path], { maxBuffer: 1 << 28 }).length;
 }
 
-async function measure(path: string): Promise<Metric[]> {
+async function measure(path: string, kind: "rust" | "node"): Promise<Metric[]> {
   const m: Metric[] = [];
   /** One metric; a runtime that cannot do it gets "n/a" instead of stopping the run. */
   const metric = async (name: string, unit: string, f: () => Promise<number[]>) => {
@@ -82,15 +87,17 @@ async function measure(path: string): Promise<Metric[]> {
     m.push(stats("runtime dylib size (raw)", "KiB", [statSync(lib).size / 1024]));
     m.push(stats("runtime dylib size (zstd -19)", "KiB", [zstdSize(lib) / 1024]));
   }
-  const host = await Host.start([], path);
+  const host = await Host.start([], path, kind);
   try {
     // Its answer means the host has loaded the component, and cached it compiled.
     await host.request({ op: "info" });
     // Compiling the component: a host without the compiled-component cache
-    // (one sample: it takes seconds), then loading it from the cache.
+    // (one sample: it takes seconds), then loading it from the cache. On the
+    // Node host: jco transpile + compiling the core modules, then only the
+    // compiling (the transpiled output is cached in build/jco).
     for (const [name, args] of [["compile the component (no cache)", ["--no-cache"]], ["load the compiled component from the cache", []]] as const) {
       await metric(name, "ms", async () => {
-        const h = await Host.start([...args], path);
+        const h = await Host.start([...args], path, kind);
         try {
           const info = (await h.request({ op: "info" })).value as unknown as { load_ms: number } | null;
           if (!info) throw new Error("the host has no info op");
@@ -197,8 +204,11 @@ async function measure(path: string): Promise<Metric[]> {
 
 const results: { runtime: string; metrics: Metric[] }[] = [];
 for (const r of runtimes) {
-  process.stdout.write(`[bench] ${r.name}: ${r.path}\n`);
-  results.push({ runtime: r.name, metrics: await measure(r.path) });
+  for (const kind of hosts) {
+    const name = hosts.length > 1 ? `${r.name}, ${kind} host` : r.name;
+    process.stdout.write(`[bench] ${name}: ${r.path}\n`);
+    results.push({ runtime: name, metrics: await measure(r.path, kind) });
+  }
 }
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -226,7 +236,7 @@ writeFileSync(join(root, "docs", "benchmarks.json"), JSON.stringify({ date, mach
 writeFileSync(join(root, "docs", "benchmarks.md"), [
   "# Benchmarks",
   "",
-  `Measured by \`npm run bench\` on ${date.slice(0, 10)}: ${machine}. Reference host: wasmtime 40.0.4 (host/), one process per runtime; ${N} samples after warm-up unless the metric is expensive (then fewer). Times are the export call as the host measures it, median and p95.`,
+  `Measured by \`npm run bench\` on ${date.slice(0, 10)}: ${machine}. Hosts: ${hosts.map((h) => h === "rust" ? "the Rust reference host (wasmtime 40.0.4, host/)" : "the Node host (jco 1.35.0 on Node 26.10.0, node-host/; each instance in its own worker thread)").join(" and ")}, one process per runtime and host; ${N} samples after warm-up unless the metric is expensive (then fewer). Times are the export call as the host measures it, median and p95.`,
   "",
   table,
   "",

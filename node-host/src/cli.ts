@@ -6,7 +6,9 @@
 //   --serve                     the JSON-lines protocol on stdin/stdout
 //   --runtime PATH, --stdlib DIR, --site-packages DIR (repeatable)
 
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Sandbox } from "./sandbox.ts";
 import { demoCallbacks } from "./demo-callbacks.ts";
 import { serve } from "./serve.ts";
@@ -26,12 +28,14 @@ options:
   -c CODE                Python code to execute
   --session              run every snippet in order in one instance
   --serve                answer JSON-lines requests on stdin (host/README.md)
+  --no-cache             transpile into a fresh temporary directory instead
+                         of reusing build/jco (benchmarks)
   -h, --help             show this help`;
 
-interface Args { runtime: string; stdlib: string; sitePackages: string[]; snippets: string[]; session: boolean; serve: boolean }
+interface Args { runtime: string; stdlib: string; sitePackages: string[]; snippets: string[]; session: boolean; serve: boolean; noCache: boolean }
 
 function parse(argv: string[]): Args | null {
-  const a: Args = { runtime: "dist/runtime.wasm", stdlib: "dist/python-stdlib", sitePackages: [], snippets: [], session: false, serve: false };
+  const a: Args = { runtime: "dist/runtime.wasm", stdlib: "dist/python-stdlib", sitePackages: [], snippets: [], session: false, serve: false, noCache: false };
   for (let i = 0; i < argv.length; i++) {
     let flag = argv[i];
     let inline: string | undefined;
@@ -53,6 +57,7 @@ function parse(argv: string[]): Args | null {
       case "-c": a.snippets.push(value()); break;
       case "--session": a.session = true; break;
       case "--serve": a.serve = true; break;
+      case "--no-cache": a.noCache = true; break;
       default:
         if (flag.startsWith("-") && flag !== "-") throw new Error(`unknown option ${flag}`);
         try {
@@ -87,6 +92,12 @@ async function main(argv: string[]): Promise<number> {
   if (!args) {
     process.stdout.write(USAGE + "\n");
     return 0;
+  }
+  if (args.noCache) {
+    const dir = mkdtempSync(join(tmpdir(), "eryx-as-jco-"));
+    process.env.ERYX_AS_JCO_DIR = dir;
+    process.env.ERYX_AS_JCO_NO_CACHE = "1";
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
   if (args.serve) {
     await serve({ runtime: args.runtime, stdlib: args.stdlib, sitePackages: args.sitePackages });

@@ -54,6 +54,18 @@ function compileCoreModules(dir: string, memoryLimit: number | null): Promise<Re
   return p;
 }
 
+/**
+ * Transpile (unless cached in build/jco) and compile the component for the
+ * given memory cap; returns the milliseconds it took. Sandboxes do this on
+ * their own; `--serve`'s `info` op reports it.
+ */
+export async function prepare(runtime: string, memoryLimitBytes: number | null = DEFAULT_MEMORY_LIMIT): Promise<number> {
+  const t = performance.now();
+  const { dir } = await ensureTranspiled(resolve(runtime));
+  await compileCoreModules(dir, memoryLimitBytes);
+  return performance.now() - t;
+}
+
 const workerUrl = new URL("./worker.ts", import.meta.url);
 
 interface Running {

@@ -4,7 +4,7 @@
 // Requests run one at a time, in order, like the reference host.
 
 import { createInterface } from "node:readline";
-import { Sandbox, type CallReport } from "./sandbox.ts";
+import { Sandbox, prepare, type CallReport } from "./sandbox.ts";
 import { demoCallbacks } from "./demo-callbacks.ts";
 import type { CallOp } from "./protocol.ts";
 
@@ -53,12 +53,15 @@ export class Server {
   private sessions = new Map<string, Sandbox>();
   /** One instance instantiated ahead for the next one-shot execute (each one-shot gets a fresh instance). */
   private spare: Promise<Sandbox> | null = null;
-  private loadMs = 0;
+  /** Transpiling (unless cached) and compiling the component, for the `info` op. */
+  private readonly load: Promise<number>;
 
   private readonly options: ServeOptions;
 
   constructor(options: ServeOptions) {
     this.options = options;
+    this.load = prepare(options.runtime);
+    this.load.catch(() => {});
   }
 
   /** `memoryLimitBytes` undefined: the default cap (one-shot executes); null: none (sessions). */
@@ -160,7 +163,7 @@ export class Server {
       }
       case "info":
         resp.ok = true;
-        resp.value = { load_ms: this.loadMs, use_cache: true };
+        resp.value = { load_ms: await this.load, use_cache: !process.env.ERYX_AS_JCO_NO_CACHE };
         return;
       case "drop": {
         if (session === undefined) throw new Error("op 'drop' needs a 'session'");

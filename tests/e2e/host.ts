@@ -64,9 +64,9 @@ export class Host {
    * named by ERYX_AS_E2E_RUNTIME (npm test runs the suite again on the
    * pre-initialised image that way).
    */
-  static async start(args: string[] = [], runtime = process.env.ERYX_AS_E2E_RUNTIME ?? join(root, "dist", "runtime.wasm")): Promise<Host> {
+  static async start(args: string[] = [], runtime = process.env.ERYX_AS_E2E_RUNTIME ?? join(root, "dist", "runtime.wasm"), kind = hostKind): Promise<Host> {
     const serveArgs = ["--serve", "--runtime", runtime, "--stdlib", join(root, "dist", "python-stdlib"), ...args];
-    const child = hostKind === "node"
+    const child = kind === "node"
       ? spawn(nodeWithJspi(), [nodeHostCli, ...serveArgs], { cwd: root })
       : spawn(await ensureHostBuilt(), serveArgs, { cwd: root });
     return new Host(child);
