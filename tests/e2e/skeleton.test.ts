@@ -65,13 +65,13 @@ test("the component's world is exactly eryx:sandbox (plus WASI imports)", () => 
   assert.match(world, /record callback-info \{\s*name: string,\s*description: string,\s*parameters-schema-json: string,\s*\}/);
 });
 
-test("npm run sandbox -- -c 'print(1+1)' prints exactly 2", () => {
+test("npm run sandbox:rust -- -c 'print(1+1)' prints exactly 2", () => {
   const r = spawnSync(process.execPath, [join(root, "node_modules", "tsx", "dist", "cli.mjs"), join(root, "host", "sandbox.ts"), "-c", "print(1+1)"], { cwd: root, encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "2\n");
 });
 
-test("the sandbox CLI prints a Python error on stderr and exits 1", () => {
+test("the reference host's sandbox CLI prints a Python error on stderr and exits 1", () => {
   const r = spawnSync(process.execPath, [join(root, "node_modules", "tsx", "dist", "cli.mjs"), join(root, "host", "sandbox.ts"), "-c", "1/0"], { cwd: root, encoding: "utf8" });
   assert.equal(r.status, 1);
   assert.equal(r.stdout, "");
