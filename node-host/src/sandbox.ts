@@ -243,6 +243,7 @@ export class Sandbox {
         // WASI stdout/stderr goes to this process's stderr.
         stdout: false, stderr: this.opts.guestOutput === "ignore",
       });
+      if (this.opts.guestOutput === "ignore") worker.stderr?.resume();
       const listeners: [string, Parameters<Worker["on"]>[1]][] = [];
       const ready = await new Promise<number>((resolvePromise, reject) => {
         listeners.push(
