@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
-host=host/target/release/eryx-as-host
+host=target/release/eryx-as-host
 [ -x "$host" ] || { echo "instructions.sh: $host is missing: run npm run sandbox -- -c pass once" >&2; exit 1; }
 [ $# -gt 0 ] || set -- eryx-as-preinit=dist/runtime-preinit.wasm componentize-py=build/peer.wasm
 WARM=20

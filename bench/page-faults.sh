@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 component=${1:-dist/runtime-preinit.wasm}
 command -v perf >/dev/null || { echo "page-faults.sh: perf is not installed (apt-get install linux-perf)" >&2; exit 1; }
-host=host/target/release/eryx-as-host
+host=target/release/eryx-as-host
 [ -x "$host" ] || { echo "page-faults.sh: $host is missing: run npm run sandbox -- -c pass once" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

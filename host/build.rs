@@ -1,11 +1,12 @@
-//! Exposes the wasmtime version from Cargo.lock as `WASMTIME_VERSION`, for the
-//! compiled-component cache file names (`src/cache.rs`).
+//! Exposes the wasmtime version from the workspace's Cargo.lock as
+//! `WASMTIME_VERSION`, for the compiled-component cache file names
+//! (`src/cache.rs`).
 
 use std::fs;
 
 fn main() {
-    println!("cargo:rerun-if-changed=Cargo.lock");
-    let lock = fs::read_to_string("Cargo.lock").expect("reading Cargo.lock");
+    println!("cargo:rerun-if-changed=../Cargo.lock");
+    let lock = fs::read_to_string("../Cargo.lock").expect("reading ../Cargo.lock");
     let mut lines = lock.lines();
     let mut version = None;
     while let Some(line) = lines.next() {

@@ -4,70 +4,24 @@
 // Tests import `ensureHostBuilt()` to get the binary path.
 
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { cargoBinaryNeedsBuild, cargoBinaryPath, ensureCargoBinary } from "../link/cargo.ts";
 
-const hostDir = dirname(fileURLToPath(import.meta.url));
-const root = dirname(hostDir);
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
-/** Where cargo puts the release binary. */
-export const hostBinary = join(hostDir, "target", "release", "eryx-as-host");
-
-/** The inputs whose change requires a rebuild. */
-const buildInputs = [
-  join(hostDir, "src"),
-  join(hostDir, "build.rs"),
-  join(hostDir, "Cargo.toml"),
-  join(hostDir, "Cargo.lock"),
-  join(root, "wit"),
-];
-
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of readdirSync(path)) {
-    newest = Math.max(newest, newestMtime(join(path, entry)));
-  }
-  return newest;
-}
+/** Where cargo puts the release binary (the workspace's target/). */
+export const hostBinary = cargoBinaryPath(root, "eryx-as-host");
 
 /** True when the binary is missing or older than any of its sources. */
 export function hostNeedsBuild(): boolean {
-  if (!existsSync(hostBinary)) return true;
-  const built = statSync(hostBinary).mtimeMs;
-  return buildInputs.some((p) => newestMtime(p) > built);
+  return cargoBinaryNeedsBuild(root, "eryx-as-host");
 }
 
-/**
- * Build the host with `cargo build --release` if it is missing or stale and
- * return the binary path. Cargo's output goes to stderr so that stdout stays
- * the host's.
- */
+/** Builds the Rust workspace if the host is missing or stale; returns the binary path. */
 export async function ensureHostBuilt(): Promise<string> {
-  if (!hostNeedsBuild()) return hostBinary;
-  process.stderr.write(
-    "[sandbox] building eryx-as-host (cargo build --release; the first build takes several minutes)...\n",
-  );
-  const code = await new Promise<number>((resolvePromise, reject) => {
-    const child = spawn(
-      "cargo",
-      ["build", "--release", "--manifest-path", join(hostDir, "Cargo.toml")],
-      { cwd: root, stdio: ["ignore", 2, 2] },
-    );
-    child.on("error", (e) => reject(new Error(`cannot run cargo: ${e.message}`)));
-    child.on("exit", (c, signal) => resolvePromise(c ?? (signal ? 128 : 1)));
-  });
-  if (code !== 0 || !existsSync(hostBinary)) {
-    throw new Error(`cargo build --release failed (exit ${code})`);
-  }
-  // Cargo leaves the binary untouched when nothing needed relinking; mark it
-  // fresh so that the next run does not try again.
-  const now = new Date();
-  utimesSync(hostBinary, now, now);
-  return hostBinary;
+  return await ensureCargoBinary(root, "eryx-as-host", (line) => process.stderr.write(`[sandbox] ${line}\n`));
 }
 
 async function main(argv: string[]): Promise<number> {

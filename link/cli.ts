@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { link } from "./pipeline.ts";
-import { StageError } from "./log.ts";
+import { formatStageTimes, StageError } from "./log.ts";
 import { collectExtensions } from "./extensions.ts";
 import { parsePreimports } from "./preinit.ts";
 
@@ -37,9 +37,11 @@ try {
   const preinit = values.preinit ? { output: values["preinit-output"] ? resolve(values["preinit-output"]) : undefined, imports: preimports, sitePackages: (values["site-packages"] ?? []).map((d) => resolve(d)) } : undefined;
   const result = await link({ root: resolve(import.meta.dirname, ".."), output: values.output ? resolve(values.output) : undefined, extensions, preinit });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  process.stdout.write(`[link] time per stage\n${formatStageTimes()}`);
   process.stdout.write(`[link] ok in ${seconds}s: ${result.component} (${result.sizes.component} bytes), ${result.runtimeLibrary} (${result.sizes.runtimeLibrary} bytes)${extensions.length ? `, ${extensions.length} native extension(s)` : ""}${result.preinit ? `, ${result.preinit.output} (${result.preinit.size} bytes, pre-imported: ${result.preinit.imports.join(", ") || "none"})` : ""}\n`);
 } catch (e) {
   const message = e instanceof StageError ? e.message : (e as Error).stack ?? String(e);
   process.stderr.write(`[link] failed: ${message}\n`);
+  if (formatStageTimes()) process.stderr.write(`[link] time per finished stage\n${formatStageTimes()}`);
   process.exit(1);
 }

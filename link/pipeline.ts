@@ -10,7 +10,7 @@ import { formatBytes, stage } from "./log.ts";
 import { relocate, type RelocateReport } from "./relocate.ts";
 import { checkExtensionSymbols, dlOpenableArgs, inspectExtension, type ExtensionLibrary } from "./extensions.ts";
 import { ensureWasmTools, runWasmTools } from "./tools.ts";
-import { defaultPreinitOutput, preinitialize, type PreinitResult } from "./preinit.ts";
+import { defaultPreinitOutput, ensurePreinitBuilt, preinitialize, type PreinitResult } from "./preinit.ts";
 import { vendor, type Vendored } from "./vendor.ts";
 
 export const RUNTIME_LIBRARY = "liberyx_runtime.so";
@@ -123,6 +123,9 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
   let preinit: PreinitResult | undefined;
   if (options.preinit) {
     const imports = options.preinit.imports ?? [];
+    // Its own stage: on a fresh clone this is the several-minute Rust build.
+    done = stage("rust", "the Rust workspace (eryx-as-preinit, cargo build when stale)");
+    done(await ensurePreinitBuilt(root, (line) => process.stdout.write(`[link]   ${line}\n`)));
     done = stage("preinit", `component-init-transform${imports.length ? `, pre-importing ${imports.join(", ")}` : ""}`);
     preinit = await preinitialize({ root, input: output, output: options.preinit.output ?? defaultPreinitOutput(output), stdlib: vendored.stdlibDir, sitePackages: options.preinit.sitePackages, imports });
     done(`${preinit.output} ${formatBytes(preinit.size)}`);

@@ -2,11 +2,12 @@
 // the component whose memory already holds an initialised CPython (and the
 // pre-imported modules), made by preinit/ (eryx-as-preinit: eryx's
 // pre_initialize protocol driven through component-init-transform on
-// wasmtime 40; docs/contract.md §10). The tool is built with cargo on first use.
+// wasmtime 40; docs/contract.md §10). The tool is built with the Rust
+// workspace (link/cargo.ts) on first use.
 
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { statSync } from "node:fs";
+import { CargoBuildError, cargoBinaryPath, ensureCargoBinary } from "./cargo.ts";
 import { StageError } from "./log.ts";
 
 export interface PreinitOptions {
@@ -32,47 +33,18 @@ export interface PreinitResult {
   seconds: number;
 }
 
-export function preinitDir(root: string): string {
-  return join(root, "preinit");
-}
-
 export function preinitBinary(root: string): string {
-  return join(preinitDir(root), "target", "release", "eryx-as-preinit");
+  return cargoBinaryPath(root, "eryx-as-preinit");
 }
 
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
-
-/** True when the tool is missing or older than its sources or the WIT world. */
-export function preinitNeedsBuild(root: string): boolean {
-  const binary = preinitBinary(root);
-  if (!existsSync(binary)) return true;
-  const built = statSync(binary).mtimeMs;
-  const dir = preinitDir(root);
-  return [join(dir, "src"), join(dir, "Cargo.toml"), join(dir, "Cargo.lock"), join(root, "wit")].some((p) => newestMtime(p) > built);
-}
-
-/** `cargo build --release --manifest-path preinit/Cargo.toml` when needed; returns the binary. */
-export function ensurePreinitBuilt(root: string, log: (line: string) => void): string {
-  const binary = preinitBinary(root);
-  if (!preinitNeedsBuild(root)) return binary;
-  log("building preinit/ (cargo build --release; the first build takes several minutes)...");
-  const r = spawnSync("cargo", ["build", "--release", "--manifest-path", join(preinitDir(root), "Cargo.toml")], {
-    cwd: root,
-    stdio: ["ignore", 2, 2],
-  });
-  if (r.error) throw new Error(`cannot run cargo: ${r.error.message}`);
-  if (r.status !== 0 || !existsSync(binary)) throw new StageError("preinit", `cargo build --release --manifest-path preinit/Cargo.toml failed (exit ${r.status})`);
-  // Cargo leaves the binary untouched when nothing needed relinking.
-  const now = new Date();
-  utimesSync(binary, now, now);
-  return binary;
+/** Builds the Rust workspace if the tool is missing or stale; returns the binary. */
+export async function ensurePreinitBuilt(root: string, log: (line: string) => void): Promise<string> {
+  try {
+    return await ensureCargoBinary(root, "eryx-as-preinit", log);
+  } catch (e) {
+    if (e instanceof CargoBuildError) throw new StageError("preinit", e.message);
+    throw e;
+  }
 }
 
 const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -95,7 +67,7 @@ export function defaultPreinitOutput(component: string): string {
 export async function preinitialize(options: PreinitOptions): Promise<PreinitResult> {
   const log = options.log ?? ((line: string) => process.stdout.write(`[link]   ${line}\n`));
   const imports = options.imports ?? [];
-  const binary = ensurePreinitBuilt(options.root, log);
+  const binary = await ensurePreinitBuilt(options.root, log);
   const args = ["--input", options.input, "--output", options.output, "--stdlib", options.stdlib];
   for (const sp of options.sitePackages ?? []) args.push("--site-packages", sp);
   if (imports.length) args.push("--import", imports.join(","));

@@ -8,6 +8,14 @@ import { StageError } from "./log.ts";
 
 export const WASM_TOOLS_VERSION = "1.243.0";
 
+/**
+ * The subcommands the project runs, and nothing else: component (embed, new,
+ * wit, link), wit-dylib, validate, print, parse. The default features also
+ * build the fuzzers, mutators, composer and demanglers, about 70 more crates
+ * (164 → 94), which CI would compile for nothing.
+ */
+export const WASM_TOOLS_FEATURES = ["component", "wit-dylib", "validate", "print", "parse"] as const;
+
 export function wasmToolsPath(root: string): string {
   return join(root, ".tools", "bin", "wasm-tools");
 }
@@ -26,7 +34,7 @@ export function ensureWasmTools(root: string, log: (line: string) => void): stri
     throw new StageError("tools", `wasm-tools ${WASM_TOOLS_VERSION} is not in .tools/bin and cargo is missing: install Rust (rustup) and run npm run link again`);
   }
   log(`installing wasm-tools ${WASM_TOOLS_VERSION} with cargo into .tools/ (takes several minutes, once)`);
-  const r = spawnSync("cargo", ["install", "wasm-tools", "--version", WASM_TOOLS_VERSION, "--locked", "--root", join(root, ".tools")], { stdio: ["ignore", "inherit", "inherit"] });
+  const r = spawnSync("cargo", ["install", "wasm-tools", "--version", WASM_TOOLS_VERSION, "--locked", "--no-default-features", "--features", WASM_TOOLS_FEATURES.join(","), "--root", join(root, ".tools")], { stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0 || installedVersion(bin) !== WASM_TOOLS_VERSION) {
     throw new StageError("tools", `cargo install wasm-tools ${WASM_TOOLS_VERSION} failed (exit ${r.status})`);
   }

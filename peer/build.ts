@@ -6,7 +6,8 @@
 // 1. a venv under .tools/peer-venv with the pinned wheel, checked by sha256
 //    (the wheel is shared with link/vendor.ts through .cache/);
 // 2. `componentize-py -d wit -w sandbox componentize -p peer app`;
-// 3. peer/fixup (Rust, wasm-tools 0.243): componentize-py 0.19.3 encodes
+// 3. peer/fixup (Rust, wasm-tools 0.243; built with the Rust workspace by
+//    link/cargo.ts): componentize-py 0.19.3 encodes
 //    async functions the wasm-tools 0.240 way (`[async]invoke` names), which
 //    wasmtime 40 refuses ("`[async]invoke` is not in kebab case"); the fixup
 //    re-encodes the top level with async function types (see its header).
@@ -17,6 +18,7 @@ import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ensureCargoBinary } from "../link/cargo.ts";
 import { WHEEL } from "../link/vendor.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -25,7 +27,6 @@ const cacheDir = join(root, ".cache");
 const buildDir = join(root, "build");
 const output = join(buildDir, "peer.wasm");
 const stampFile = join(buildDir, "peer.wasm.inputs");
-const fixupTarget = join(buildDir, "peer-fixup-target");
 
 function log(msg: string): void {
   process.stderr.write(`[peer] ${msg}\n`);
@@ -61,7 +62,7 @@ function inputsDigest(): string {
     join(root, "peer", "app.py"),
     join(root, "peer", "build.ts"),
     join(root, "peer", "fixup", "Cargo.toml"),
-    join(root, "peer", "fixup", "Cargo.lock"),
+    join(root, "Cargo.lock"),
     ...filesUnder(join(root, "peer", "fixup", "src")),
     ...filesUnder(join(root, "wit")),
   ].filter(existsSync);
@@ -99,18 +100,12 @@ export function ensureComponentizePy(): string {
   return exe;
 }
 
-function ensureFixup(): string {
-  log("building peer/fixup (cargo)");
-  run("cargo", ["build", "--release", "--quiet", "--manifest-path", join(root, "peer", "fixup", "Cargo.toml"), "--target-dir", fixupTarget]);
-  return join(fixupTarget, "release", "peer-fixup");
-}
-
 /** Builds build/peer.wasm if any input changed; returns its path. */
 export async function buildPeer(): Promise<string> {
   const digest = inputsDigest();
   if (existsSync(output) && existsSync(stampFile) && readFileSync(stampFile, "utf8").trim() === digest) return output;
   const componentizePy = ensureComponentizePy();
-  const fixup = ensureFixup();
+  const fixup = await ensureCargoBinary(root, "peer-fixup", log);
   mkdirSync(buildDir, { recursive: true });
   const raw = join(buildDir, "peer-componentize-py.wasm");
   const tmp = `${output}.tmp`;

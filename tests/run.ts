@@ -48,8 +48,11 @@ const phases: Phase[] = [
   // One link builds dist/runtime.wasm and, from it, the pre-initialised image.
   { title: "build: npm run link -- --preinit --preimport json,re", kind: "build",
     run: command([node, tsx, join(root, "link", "cli.ts"), "--preinit", "--preimport", "json,re"]) },
-  { title: "build: reference host (cargo build --release, several minutes the first time)", kind: "build",
+  { title: "build: reference host (the Rust workspace; built by the link above unless stale)", kind: "build",
     run: async () => { await ensureHostBuilt(); return 0; } },
+  { title: "Rust: cargo fmt --all --check", kind: "suite", run: command(["cargo", "fmt", "--all", "--check"]) },
+  // --lib: the unit tests of host-common; --workspace keeps the features (and so the compiled dependencies) of the build above.
+  { title: "Rust: cargo test --release --workspace --lib", kind: "suite", run: command(["cargo", "test", "--release", "--workspace", "--lib", "--locked"]) },
   { title: "as-pect (AssemblyScript unit tests)", kind: "suite",
     run: command([node, join(root, "node_modules", "@as-pect", "cli", "bin", "asp.js"),
       "--config", "tests/as-pect.config.js", "--as-config", "tests/assembly/as-pect.asconfig.json"]) },

@@ -1,34 +1,25 @@
 //! Engine, linker and instance setup, configured like the eryx 0.2.0 host:
 //! component model + component-model async on an async (fiber) engine with
 //! epoch interruption, WASI p2 with the stdlib mounted read-only, and the
-//! three world imports of `eryx:sandbox@0.1.0`.
+//! three world imports of `eryx:sandbox@0.1.0` (bindings and WASI mounts from
+//! `host-common`, shared with the pre-initialiser).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
+use host_common::bindings::{
+    CallbackInfo, Sandbox, SandboxImports, SandboxImportsWithStore, SandboxPre,
+};
+use host_common::{GuestFiles, GuestWasi};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
-use wasmtime::component::{Accessor, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, OptLevel, ResourceLimiter, Store, Trap};
-use wasmtime_wasi::{DirPerms, FilePerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime::component::{Accessor, HasData, Linker};
+use wasmtime::{Engine, OptLevel, ResourceLimiter, Store, Trap};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::callbacks::{CallbackHandler, CallbackRecord, CallbackRequest, Registry};
-
-mod bindings {
-    wasmtime::component::bindgen!({
-        path: "../wit/runtime.wit",
-        world: "sandbox",
-        // Async WIT functions get `async | store` by default (the `invoke`
-        // import becomes a concurrent host function, the async exports are
-        // called with `call_concurrent`); the sync `finalize-preinit` export
-        // must be called with `call_async` on an async engine.
-        exports: { default: async },
-    });
-}
-
-use bindings::{CallbackInfo, Sandbox, SandboxImports, SandboxImportsWithStore, SandboxPre};
 
 /// Interval of the epoch ticker.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -47,8 +38,7 @@ const NO_DEADLINE: u64 = u64::MAX / 2;
 #[derive(Clone, Debug)]
 pub struct RuntimeOptions {
     pub runtime: PathBuf,
-    pub stdlib: PathBuf,
-    pub site_packages: Vec<PathBuf>,
+    pub files: GuestFiles,
     /// Send the guest's WASI stdout to the host's stderr (the serve protocol
     /// owns stdout).
     pub guest_stdout_to_stderr: bool,
@@ -114,8 +104,7 @@ impl RawTrace {
 
 /// The store data of one instance.
 pub struct HostState {
-    wasi: WasiCtx,
-    table: ResourceTable,
+    wasi: GuestWasi,
     memory: MemoryTracker,
     registry: Arc<Registry>,
     /// Present while an `execute` runs.
@@ -125,11 +114,16 @@ pub struct HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        self.wasi.view()
     }
+}
+
+/// The `HasData` marker of the world imports (`HasSelf<HostState>` would be
+/// an orphan impl: the import traits live in `host-common`).
+pub struct HostImports;
+
+impl HasData for HostImports {
+    type Data<'a> = &'a mut HostState;
 }
 
 impl SandboxImports for HostState {
@@ -157,7 +151,7 @@ impl SandboxImports for HostState {
     }
 }
 
-impl SandboxImportsWithStore for HasSelf<HostState> {
+impl SandboxImportsWithStore for HostImports {
     fn invoke<T>(
         accessor: &Accessor<T, Self>,
         name: String,
@@ -190,10 +184,7 @@ impl SandboxImportsWithStore for HasSelf<HostState> {
 /// Build the engine exactly as eryx 0.2.0 configures it and start the epoch
 /// ticker thread.
 pub fn build_engine() -> Result<Engine> {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.wasm_component_model_async(true);
-    config.async_support(true);
+    let mut config = host_common::component_config();
     config.epoch_interruption(true);
     config.cranelift_opt_level(OptLevel::SpeedAndSize);
     config.async_stack_size(ASYNC_STACK_SIZE);
@@ -239,17 +230,14 @@ impl Runtime {
         if !options.runtime.is_file() {
             bail!("runtime component not found: {}", options.runtime.display());
         }
-        check_dir(&options.stdlib, "python stdlib directory")?;
-        for sp in &options.site_packages {
-            check_dir(sp, "site-packages directory")?;
-        }
+        options.files.check()?;
 
         let engine = build_engine()?;
         let component = crate::cache::load_component(&engine, &options.runtime, options.use_cache)?;
 
         let mut linker: Linker<HostState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).context("adding WASI p2")?;
-        Sandbox::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+        Sandbox::add_to_linker::<HostState, HostImports>(&mut linker, |s| s)
             .context("adding the sandbox imports")?;
         let instance_pre = linker
             .instantiate_pre(&component)
@@ -269,29 +257,12 @@ impl Runtime {
     }
 
     fn wasi_ctx(&self) -> Result<WasiCtx> {
-        let mut b = WasiCtxBuilder::new();
+        let mut b = self.options.files.wasi_builder()?;
         if self.options.guest_stdout_to_stderr {
             b.stdout(tokio::io::stderr());
         } else {
             b.inherit_stdout();
         }
-        b.inherit_stderr();
-        b.env("PYTHONHOME", "/python-stdlib");
-        b.preopened_dir(
-            &self.options.stdlib,
-            "/python-stdlib",
-            DirPerms::READ,
-            FilePerms::READ,
-        )
-        .with_context(|| format!("mounting {}", self.options.stdlib.display()))?;
-        let mut python_path = vec!["/python-stdlib".to_string()];
-        for (i, sp) in self.options.site_packages.iter().enumerate() {
-            let guest = format!("/site-packages-{i}");
-            b.preopened_dir(sp, &guest, DirPerms::READ, FilePerms::READ)
-                .with_context(|| format!("mounting {}", sp.display()))?;
-            python_path.push(guest);
-        }
-        b.env("PYTHONPATH", python_path.join(":"));
         Ok(b.build())
     }
 
@@ -299,8 +270,7 @@ impl Runtime {
     /// with no epoch deadline armed.
     pub async fn instantiate(&self, memory_limit: Option<u64>) -> Result<Instance> {
         let state = HostState {
-            wasi: self.wasi_ctx()?,
-            table: ResourceTable::new(),
+            wasi: GuestWasi::new(self.wasi_ctx()?),
             memory: MemoryTracker {
                 limit: memory_limit,
                 peak: 0,
@@ -324,13 +294,6 @@ impl Runtime {
             registry: self.registry.clone(),
         })
     }
-}
-
-fn check_dir(path: &Path, what: &str) -> Result<()> {
-    if !path.is_dir() {
-        bail!("{what} not found: {}", path.display());
-    }
-    Ok(())
 }
 
 /// How an export call ended.
@@ -368,7 +331,10 @@ fn trap_message(e: &anyhow::Error) -> String {
     if timed_out {
         format!("Execution timed out after {EXECUTION_TIMEOUT:?}")
     } else {
-        format!("WASM execution error: {}", shorten_backtrace(&format!("{e:#}")))
+        format!(
+            "WASM execution error: {}",
+            shorten_backtrace(&format!("{e:#}"))
+        )
     }
 }
 
@@ -481,10 +447,7 @@ impl Instance {
     /// `finalize-preinit()` (sync export, called with `call_async`).
     pub async fn finalize_preinit(&mut self) -> Outcome<()> {
         self.arm_deadline();
-        let r = self
-            .sandbox
-            .call_finalize_preinit(&mut self.store)
-            .await;
+        let r = self.sandbox.call_finalize_preinit(&mut self.store).await;
         self.disarm_deadline();
         match r {
             Ok(()) => Outcome::Ok(()),

@@ -16,6 +16,8 @@ use std::sync::Arc;
 
 use callbacks::Registry;
 use engine::{Runtime, RuntimeOptions};
+use host_common::flags::Flags;
+use host_common::GuestFiles;
 
 const USAGE: &str = "\
 usage: eryx-as-host [options] -c CODE
@@ -37,7 +39,10 @@ options:
   -h, --help             show this help";
 
 enum Mode {
-    Run { snippets: Vec<String>, session: bool },
+    Run {
+        snippets: Vec<String>,
+        session: bool,
+    },
     Serve,
 }
 
@@ -55,25 +60,14 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, String> {
     let mut serve = false;
     let mut use_cache = true;
 
-    let mut it = argv.into_iter();
-    while let Some(arg) = it.next() {
-        // Accept both `--flag value` and `--flag=value`.
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => it.next().ok_or_else(|| format!("{name} needs a value")),
-            }
-        };
+    let mut flags = Flags::new(argv);
+    while let Some(flag) = flags.next_arg()? {
         match flag.as_str() {
             "-h" | "--help" => return Ok(None),
-            "--runtime" => runtime = PathBuf::from(value("--runtime")?),
-            "--stdlib" => stdlib = PathBuf::from(value("--stdlib")?),
-            "--site-packages" => site_packages.push(PathBuf::from(value("--site-packages")?)),
-            "-c" => snippets.push(value("-c")?),
+            "--runtime" => runtime = PathBuf::from(flags.value()?),
+            "--stdlib" => stdlib = PathBuf::from(flags.value()?),
+            "--site-packages" => site_packages.push(PathBuf::from(flags.value()?)),
+            "-c" => snippets.push(flags.value()?),
             "--session" => session = true,
             "--serve" => serve = true,
             "--no-cache" => use_cache = false,
@@ -105,8 +99,10 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, String> {
     Ok(Some(Args {
         options: RuntimeOptions {
             runtime,
-            stdlib,
-            site_packages,
+            files: GuestFiles {
+                stdlib,
+                site_packages,
+            },
             guest_stdout_to_stderr: serve,
             use_cache,
         },
@@ -126,7 +122,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("eryx-as-host: cannot start tokio: {e}");

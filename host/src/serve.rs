@@ -144,11 +144,7 @@ impl Server {
     }
 
     /// The instance of a named session, created on first use.
-    async fn session(
-        &mut self,
-        name: &str,
-        resp: &mut Response,
-    ) -> Result<&mut Instance, String> {
+    async fn session(&mut self, name: &str, resp: &mut Response) -> Result<&mut Instance, String> {
         if !self.sessions.contains_key(name) {
             let t = Instant::now();
             let instance = self

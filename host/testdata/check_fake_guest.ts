@@ -12,7 +12,7 @@ import { ensureHostBuilt } from "../sandbox.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(dirname(here));
-const outDir = join(root, "host", "target", "fake-guest");
+const outDir = join(root, "target", "fake-guest");
 const local = join(root, ".tools", "bin", "wasm-tools");
 const wasmTools = existsSync(local) ? local : "wasm-tools";
 

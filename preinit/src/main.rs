@@ -23,19 +23,12 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use async_trait::async_trait;
 use component_init_transform::Invoker;
 use futures::FutureExt as _;
-use wasmtime::component::{Accessor, Component, HasSelf, Instance, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store};
-use wasmtime_wasi::{DirPerms, FilePerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
-
-mod bindings {
-    wasmtime::component::bindgen!({
-        path: "../wit/runtime.wit",
-        world: "sandbox",
-        exports: { default: async },
-    });
-}
-
-use bindings::{CallbackInfo, Sandbox, SandboxImports, SandboxImportsWithStore};
+use host_common::bindings::{CallbackInfo, Sandbox, SandboxImports, SandboxImportsWithStore};
+use host_common::flags::Flags;
+use host_common::{GuestFiles, GuestWasi};
+use wasmtime::component::{Accessor, Component, HasData, Instance, Linker};
+use wasmtime::{Engine, Store};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// Error text of the `invoke` stub (as in eryx's pre-initialiser).
 const INVOKE_STUB_ERROR: &str = "callbacks not available during pre-init";
@@ -43,8 +36,7 @@ const INVOKE_STUB_ERROR: &str = "callbacks not available during pre-init";
 struct Options {
     input: PathBuf,
     output: PathBuf,
-    stdlib: PathBuf,
-    site_packages: Vec<PathBuf>,
+    files: GuestFiles,
     imports: Vec<String>,
 }
 
@@ -56,23 +48,15 @@ fn parse_args() -> Result<Options> {
     let mut stdlib = None;
     let mut site_packages = Vec::new();
     let mut imports = Vec::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        if flag == "-h" || flag == "--help" {
-            println!("{USAGE}");
-            std::process::exit(0);
-        }
-        let mut value = || -> Result<String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => args.next().ok_or_else(|| anyhow!("{flag} needs a value\n{USAGE}")),
-            }
-        };
+    let mut flags = Flags::new(std::env::args().skip(1));
+    let usage_error = |e: String| anyhow!("{e}\n{USAGE}");
+    while let Some(flag) = flags.next_arg().map_err(usage_error)? {
+        let mut value = || flags.value().map_err(usage_error);
         match flag.as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
             "--input" => input = Some(PathBuf::from(value()?)),
             "--output" => output = Some(PathBuf::from(value()?)),
             "--stdlib" => stdlib = Some(PathBuf::from(value()?)),
@@ -83,14 +67,16 @@ fn parse_args() -> Result<Options> {
                     imports.push(module.to_string());
                 }
             }
-            _ => bail!("unknown argument {arg:?}\n{USAGE}"),
+            _ => bail!("unknown argument {flag:?}\n{USAGE}"),
         }
     }
     Ok(Options {
         input: input.ok_or_else(|| anyhow!("--input is required\n{USAGE}"))?,
         output: output.ok_or_else(|| anyhow!("--output is required\n{USAGE}"))?,
-        stdlib: stdlib.ok_or_else(|| anyhow!("--stdlib is required\n{USAGE}"))?,
-        site_packages,
+        files: GuestFiles {
+            stdlib: stdlib.ok_or_else(|| anyhow!("--stdlib is required\n{USAGE}"))?,
+            site_packages,
+        },
         imports,
     })
 }
@@ -110,17 +96,21 @@ fn check_module_name(module: &str) -> Result<()> {
 
 /// Store data while the instrumented component runs.
 struct PreinitState {
-    wasi: WasiCtx,
-    table: ResourceTable,
+    wasi: GuestWasi,
 }
 
 impl WasiView for PreinitState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        self.wasi.view()
     }
+}
+
+/// The `HasData` marker of the stub world imports (`HasSelf<PreinitState>`
+/// would be an orphan impl: the import traits live in `host-common`).
+struct StubImports;
+
+impl HasData for StubImports {
+    type Data<'a> = &'a mut PreinitState;
 }
 
 impl SandboxImports for PreinitState {
@@ -131,7 +121,7 @@ impl SandboxImports for PreinitState {
     fn report_trace(&mut self, _lineno: u32, _event_json: String, _context_json: String) {}
 }
 
-impl SandboxImportsWithStore for HasSelf<PreinitState> {
+impl SandboxImportsWithStore for StubImports {
     fn invoke<T>(
         _accessor: &Accessor<T, Self>,
         _name: String,
@@ -141,23 +131,11 @@ impl SandboxImportsWithStore for HasSelf<PreinitState> {
     }
 }
 
-fn wasi_ctx(options_stdlib: &PathBuf, site_packages: &[PathBuf]) -> Result<WasiCtx> {
-    let mut b = WasiCtxBuilder::new();
+fn wasi_ctx(files: &GuestFiles) -> Result<WasiCtx> {
+    let mut b = files.wasi_builder()?;
     // The tool's stdout is for its own report; guest output goes to stderr.
     b.stdout(wasmtime_wasi::cli::stderr());
-    b.inherit_stderr();
-    b.env("PYTHONHOME", "/python-stdlib");
     b.env("PYTHONUNBUFFERED", "1");
-    b.preopened_dir(options_stdlib, "/python-stdlib", DirPerms::READ, FilePerms::READ)
-        .with_context(|| format!("mounting {}", options_stdlib.display()))?;
-    let mut python_path = vec!["/python-stdlib".to_string()];
-    for (i, sp) in site_packages.iter().enumerate() {
-        let guest = format!("/site-packages-{i}");
-        b.preopened_dir(sp, &guest, DirPerms::READ, FilePerms::READ)
-            .with_context(|| format!("mounting {}", sp.display()))?;
-        python_path.push(guest);
-    }
-    b.env("PYTHONPATH", python_path.join(":"));
     Ok(b.build())
 }
 
@@ -203,32 +181,37 @@ impl Invoker for PreinitInvoker {
 }
 
 fn log(started: Instant, message: &str) {
-    eprintln!("[preinit] {:6.1}s {message}", started.elapsed().as_secs_f64());
+    eprintln!(
+        "[preinit] {:6.1}s {message}",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 async fn run_protocol(
     instrumented: Vec<u8>,
-    stdlib: PathBuf,
-    site_packages: Vec<PathBuf>,
+    files: GuestFiles,
     imports: Vec<String>,
     started: Instant,
 ) -> Result<Box<dyn Invoker>> {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.wasm_component_model_async(true);
-    config.async_support(true);
-    let engine = Engine::new(&config).context("creating the wasmtime engine")?;
-    log(started, &format!("compiling the instrumented component ({} bytes)", instrumented.len()));
-    let component = Component::new(&engine, &instrumented).context("compiling the instrumented component")?;
+    let engine =
+        Engine::new(&host_common::component_config()).context("creating the wasmtime engine")?;
+    log(
+        started,
+        &format!(
+            "compiling the instrumented component ({} bytes)",
+            instrumented.len()
+        ),
+    );
+    let component =
+        Component::new(&engine, &instrumented).context("compiling the instrumented component")?;
 
     let mut linker: Linker<PreinitState> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).context("adding WASI p2")?;
-    Sandbox::add_to_linker::<PreinitState, HasSelf<PreinitState>>(&mut linker, |s| s)
+    Sandbox::add_to_linker::<PreinitState, StubImports>(&mut linker, |s| s)
         .context("adding the stub sandbox imports")?;
 
     let state = PreinitState {
-        wasi: wasi_ctx(&stdlib, &site_packages)?,
-        table: ResourceTable::new(),
+        wasi: GuestWasi::new(wasi_ctx(&files)?),
     };
     let mut store = Store::new(&engine, state);
     log(started, "instantiating (Python initialises)");
@@ -236,7 +219,8 @@ async fn run_protocol(
         .instantiate_async(&mut store, &component)
         .await
         .map_err(|e| anyhow!("instantiating the instrumented component: {e:?}"))?;
-    let sandbox = Sandbox::new(&mut store, &instance).context("checking the component's exports")?;
+    let sandbox =
+        Sandbox::new(&mut store, &instance).context("checking the component's exports")?;
 
     if !imports.is_empty() {
         let code = imports
@@ -252,7 +236,10 @@ async fn run_protocol(
             .and_then(|inner| inner)
             .map_err(|e| anyhow!("execute trapped during pre-init: {e:?}"))?;
         if let Err(e) = result {
-            bail!("importing {} failed during pre-init: {e}", imports.join(", "));
+            bail!(
+                "importing {} failed during pre-init: {e}",
+                imports.join(", ")
+            );
         }
     }
 
@@ -267,22 +254,33 @@ async fn run_protocol(
 
 async fn run(options: Options) -> Result<()> {
     let started = Instant::now();
-    if !options.stdlib.join("encodings").is_dir() {
-        bail!("python stdlib directory not found (no encodings/): {}", options.stdlib.display());
-    }
-    for sp in &options.site_packages {
-        if !sp.is_dir() {
-            bail!("site-packages directory not found: {}", sp.display());
-        }
+    options.files.check()?;
+    if !options.files.stdlib.join("encodings").is_dir() {
+        bail!(
+            "not a python stdlib directory (no encodings/): {}",
+            options.files.stdlib.display()
+        );
     }
     let input = std::fs::read(&options.input)
         .with_context(|| format!("reading {}", options.input.display()))?;
-    log(started, &format!("instrumenting {} ({} bytes)", options.input.display(), input.len()));
+    log(
+        started,
+        &format!(
+            "instrumenting {} ({} bytes)",
+            options.input.display(),
+            input.len()
+        ),
+    );
 
-    let Options { stdlib, site_packages, imports, output, .. } = options;
+    let Options {
+        files,
+        imports,
+        output,
+        ..
+    } = options;
     let import_count = imports.len();
     let result = component_init_transform::initialize(&input, move |instrumented| {
-        run_protocol(instrumented, stdlib, site_packages, imports, started).boxed()
+        run_protocol(instrumented, files, imports, started).boxed()
     })
     .await
     .context("pre-initialising the component")?;
@@ -293,7 +291,11 @@ async fn run(options: Options) -> Result<()> {
     std::fs::rename(&tmp, &output).with_context(|| format!("renaming to {}", output.display()))?;
     log(
         started,
-        &format!("wrote {} ({} bytes, {import_count} module(s) pre-imported)", output.display(), result.len()),
+        &format!(
+            "wrote {} ({} bytes, {import_count} module(s) pre-imported)",
+            output.display(),
+            result.len()
+        ),
     );
     println!("{}", output.display());
     Ok(())

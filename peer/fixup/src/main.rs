@@ -24,8 +24,9 @@ use std::convert::Infallible;
 use wasm_encoder::reencode::{component_utils, Error, Reencode, ReencodeComponent};
 use wasm_encoder::{ComponentSectionId, RawSection};
 use wasmparser::{
-    CanonicalFunction, CanonicalOption, ComponentAlias, ComponentExternalKind, ComponentOuterAliasKind,
-    ComponentType, ComponentTypeRef, Parser, Payload, Validator, WasmFeatures,
+    CanonicalFunction, CanonicalOption, ComponentAlias, ComponentExternalKind,
+    ComponentOuterAliasKind, ComponentType, ComponentTypeRef, Parser, Payload, Validator,
+    WasmFeatures,
 };
 
 const ASYNC_PREFIX: &str = "[async]";
@@ -49,8 +50,14 @@ fn types_added(payload: &Payload<'_>) -> anyhow_lite::Result<u32> {
         Payload::ComponentAliasSection(s) => {
             for a in s.clone() {
                 match a? {
-                    ComponentAlias::InstanceExport { kind: ComponentExternalKind::Type, .. } => n += 1,
-                    ComponentAlias::Outer { kind: ComponentOuterAliasKind::Type, .. } => n += 1,
+                    ComponentAlias::InstanceExport {
+                        kind: ComponentExternalKind::Type,
+                        ..
+                    } => n += 1,
+                    ComponentAlias::Outer {
+                        kind: ComponentOuterAliasKind::Type,
+                        ..
+                    } => n += 1,
                     _ => {}
                 }
             }
@@ -76,7 +83,13 @@ fn top_level(data: &[u8]) -> anyhow_lite::Result<Vec<Payload<'_>>> {
         match parser.parse(remaining, true)? {
             wasmparser::Chunk::Parsed { consumed, payload } => {
                 remaining = &remaining[consumed..];
-                if let Payload::ComponentSection { unchecked_range, .. } | Payload::ModuleSection { unchecked_range, .. } = &payload {
+                if let Payload::ComponentSection {
+                    unchecked_range, ..
+                }
+                | Payload::ModuleSection {
+                    unchecked_range, ..
+                } = &payload
+                {
                     remaining = &remaining[unchecked_range.len()..];
                 }
                 out.push(payload);
@@ -116,7 +129,12 @@ fn plan(payloads: &[Payload<'_>]) -> anyhow_lite::Result<Plan> {
             }
             Payload::ComponentCanonicalSection(s) => {
                 for f in s.clone() {
-                    if let CanonicalFunction::Lift { type_index, options, .. } = f? {
+                    if let CanonicalFunction::Lift {
+                        type_index,
+                        options,
+                        ..
+                    } = f?
+                    {
                         if options.iter().any(|o| matches!(o, CanonicalOption::Async)) {
                             async_types.insert(type_index);
                         } else {
@@ -137,7 +155,9 @@ fn plan(payloads: &[Payload<'_>]) -> anyhow_lite::Result<Plan> {
     let mut insert_before = None;
     for (i, t) in sync_users {
         if async_types.contains(&t) && !sync_copies.contains_key(&t) {
-            if !matches!(payloads[i], Payload::ComponentCanonicalSection(_)) || i < last_type_section {
+            if !matches!(payloads[i], Payload::ComponentCanonicalSection(_))
+                || i < last_type_section
+            {
                 return Err(format!("type {t} is shared by a sync import or by a lift before the last type definition; not supported").into());
             }
             if insert_before.map_or(true, |b| i < b) {
@@ -146,7 +166,11 @@ fn plan(payloads: &[Payload<'_>]) -> anyhow_lite::Result<Plan> {
             sync_copies.insert(t, counter + sync_copies.len() as u32);
         }
     }
-    Ok(Plan { async_types, sync_copies, insert_before })
+    Ok(Plan {
+        async_types,
+        sync_copies,
+        insert_before,
+    })
 }
 
 struct Fixup<'a> {
@@ -168,7 +192,12 @@ impl ReencodeComponent for Fixup<'_> {
         whole: &[u8],
     ) -> Result<(), Error<Infallible>> {
         if Some(self.section_index) == self.plan.insert_before {
-            let mut copies: Vec<(u32, u32)> = self.plan.sync_copies.iter().map(|(a, b)| (*b, *a)).collect();
+            let mut copies: Vec<(u32, u32)> = self
+                .plan
+                .sync_copies
+                .iter()
+                .map(|(a, b)| (*b, *a))
+                .collect();
             copies.sort();
             let mut types = wasm_encoder::ComponentTypeSection::new();
             for (_, original) in copies {
@@ -191,7 +220,10 @@ impl ReencodeComponent for Fixup<'_> {
         _parser: Parser,
         module: &[u8],
     ) -> Result<(), Error<Infallible>> {
-        component.section(&RawSection { id: ComponentSectionId::CoreModule as u8, data: module });
+        component.section(&RawSection {
+            id: ComponentSectionId::CoreModule as u8,
+            data: module,
+        });
         Ok(())
     }
 
@@ -202,7 +234,10 @@ impl ReencodeComponent for Fixup<'_> {
         subcomponent: &[u8],
         _whole: &[u8],
     ) -> Result<(), Error<Infallible>> {
-        component.section(&RawSection { id: ComponentSectionId::Component as u8, data: subcomponent });
+        component.section(&RawSection {
+            id: ComponentSectionId::Component as u8,
+            data: subcomponent,
+        });
         Ok(())
     }
 
@@ -249,7 +284,12 @@ impl ReencodeComponent for Fixup<'_> {
         section: &mut wasm_encoder::CanonicalFunctionSection,
         mut func: CanonicalFunction,
     ) -> Result<(), Error<Infallible>> {
-        if let CanonicalFunction::Lift { type_index, options, .. } = &mut func {
+        if let CanonicalFunction::Lift {
+            type_index,
+            options,
+            ..
+        } = &mut func
+        {
             if !options.iter().any(|o| matches!(o, CanonicalOption::Async)) {
                 if let Some(copy) = self.plan.sync_copies.get(type_index) {
                     *type_index = *copy;
@@ -284,7 +324,12 @@ fn run() -> anyhow_lite::Result<()> {
         }
         counter += types_added(p)?;
     }
-    let mut fixup = Fixup { plan, func_types, counter: 0, section_index: 0 };
+    let mut fixup = Fixup {
+        plan,
+        func_types,
+        counter: 0,
+        section_index: 0,
+    };
     let mut component = wasm_encoder::Component::new();
     fixup
         .parse_component(&mut component, Parser::new(0), &input)
