@@ -15,8 +15,9 @@ import { malloc, mallocCopy, wasilibcResetPreopens } from "./libc";
 import { takeOutcomeError } from "./python/interpreter";
 import { fatal } from "./fatal";
 import {
-  callGlue, glueFunction, initializeInterpreter, interpreterReady, newStr, Outcome, STATUS_OK, STATUS_PENDING, strData, takeErrorText, tuple1,
+  callGlue, glueFunction, initializeInterpreter, interpreterReady, newStr, Outcome, strData, takeErrorText, tuple1,
 } from "./python/interpreter";
+import { MODE_POLL, MODE_WAIT, STATUS_ERROR, STATUS_OK, STATUS_PENDING } from "./python/glue-codes";
 import {
   decref, PyBytes_AsStringAndSize, PyBytes_FromStringAndSize, PyLong_AsLong, PyLong_FromLong, PyLong_FromUnsignedLong, PyTuple_New,
   PyTuple_SetItem, PyUnicode_FromStringAndSize,
@@ -38,10 +39,6 @@ let clearFn: usize = 0;
 let resumeFn: usize = 0;
 let resolveFn: usize = 0;
 
-// Python's wait modes (python/_eryx_async.py).
-const MODE_WAIT: i32 = 0;
-const MODE_POLL: i32 = 1;
-
 // The one export that may be suspended at a time (eryx serialises calls).
 let suspendedCx: usize = 0;
 let suspendedWhich: u32 = 0;
@@ -53,12 +50,12 @@ export function initialize(): void {
   resolveImports();
   initializeInterpreter();
   if (!interpreterReady()) return;
-  execFn = glueFunction("_eryx_exec");
-  snapshotFn = glueFunction("_eryx_snapshot");
-  restoreFn = glueFunction("_eryx_restore");
-  clearFn = glueFunction("_eryx_clear");
-  resumeFn = glueFunction("_eryx_resume");
-  resolveFn = glueFunction("_eryx_async_resolve");
+  execFn = glueFunction("execute");
+  snapshotFn = glueFunction("snapshot");
+  restoreFn = glueFunction("restore");
+  clearFn = glueFunction("clear");
+  resumeFn = glueFunction("resume");
+  resolveFn = glueFunction("resolve");
 }
 
 export function exportStart(which: u32): usize {
@@ -151,7 +148,7 @@ function settle(cx: Cx, which: u32): u32 {
       if (mode == MODE_WAIT) return CALLBACK_WAIT | (set << 4);
       return inFlight ? CALLBACK_POLL | (set << 4) : CALLBACK_YIELD;
     }
-    outcome.status = 1;
+    outcome.status = STATUS_ERROR;
     outcome.value = 0;
     outcome.error = "eryx-as runtime error: Python waits for a host callback, but none is in flight";
   }

@@ -5,7 +5,7 @@
 // pages). So before the snapshot, the runtime makes the instances' first
 // execute write to as few of the image's pages as it can:
 //
-// 1. python/_eryx_image.py runs an execute's path a few times (its bytecode
+// 1. python/eryx_glue/image.py runs an execute's path a few times (its bytecode
 //    is specialised in the image, not in every instance), then lists every
 //    object; they all become immortal here (PEP 683), so reference counting
 //    never writes to them again, and the cyclic GC is frozen over them.
@@ -14,7 +14,8 @@
 //    memory instead of from a different page each (dlmalloc's small bins
 //    are LIFO lists through the whole heap).
 
-import { callGlue, glueFunction, Outcome, STATUS_OK, writeStderr } from "./python/interpreter";
+import { callGlue, glueFunction, Outcome, writeStderr } from "./python/interpreter";
+import { STATUS_OK } from "./python/glue-codes";
 import { takeOutcomeError } from "./python/interpreter";
 import { decref, Py_IMMORTAL_INITIAL_REFCNT, PyList_GetItem, PyList_Size, PyTuple_New } from "./python/cpython";
 import { free, malloc, mallocUsableSize } from "./libc";
@@ -36,7 +37,7 @@ export function readyImage(): void {
  * reported on stderr and the objects stay as they were.
  */
 function immortalizeObjects(): void {
-  let walk = glueFunction("_eryx_image_objects");
+  let walk = glueFunction("image_objects");
   if (walk) callGlue(walk, PyTuple_New(0), outcome);
   decref(walk);
   if (!walk || outcome.status != STATUS_OK || !outcome.value) {

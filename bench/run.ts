@@ -170,7 +170,7 @@ async function measure(path: string, kind: "rust" | "node"): Promise<Metric[]> {
     let untraced: number[] = [];
     await metric("10⁶-iteration loop, traced", "ms", async () => (traced = await sample(host, loop, tr, 3, 1)));
     await metric("10⁶-iteration loop, untraced", "ms", async () => {
-      const off = await host.execute("import __main__\n__main__._eryx_trace_enabled = False", tr);
+      const off = await host.execute("import eryx_glue.tracing\neryx_glue.tracing.enabled = False", tr);
       if (!off.ok) throw new Error("no tracing switch");
       untraced = await sample(host, loop, tr, 3, 1);
       return untraced;

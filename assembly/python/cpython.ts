@@ -38,6 +38,9 @@
 /** Borrowed reference (no exception set when missing). */
 // @ts-ignore: decorator
 @external("env", "PyDict_GetItemString") export declare function PyDict_GetItemString(dict: usize, key: usize): usize;
+/** Does not steal `value`; 0 on success. */
+// @ts-ignore: decorator
+@external("env", "PyDict_SetItemString") export declare function PyDict_SetItemString(dict: usize, key: usize, value: usize): i32;
 /** Borrowed reference. */
 // @ts-ignore: decorator
 @external("env", "PyTuple_GetItem") export declare function PyTuple_GetItem(tuple: usize, index: isize): usize;

@@ -1,22 +1,21 @@
 // The embedded CPython interpreter: initialisation, the glue, and the calls
 // that cross from the runtime into Python. Each call returns an `Outcome`:
 // the `(status, value)` pair the glue's entry points return (see
-// python/_eryx_exec.py), or an error text when Python itself failed.
+// python/eryx_glue/codes.py), or an error text when Python itself failed.
 
-import { GLUE_NAMES, GLUE_SOURCES } from "../generated/glue";
+import { GLUE_MODULES, GLUE_PACKAGE, GLUE_SOURCES } from "../generated/glue";
 import {
-  decref, Py_CompileStringExFlags, Py_file_input, Py_InitializeEx, PyDict_GetItemString, PyErr_GetRaisedException,
-  PyEval_EvalCode, PyImport_AddModule, PyLong_AsLong, PyModule_GetDict, PyObject_CallObject, PyObject_Str,
-  PyTuple_GetItem, PyTuple_New, PyTuple_Size, PyErr_Clear, PyTuple_SetItem, PyUnicode_AsUTF8AndSize, PyUnicode_FromStringAndSize, Py_IncRef,
+  decref, Py_CompileStringExFlags, Py_file_input, Py_InitializeEx, PyDict_GetItemString, PyDict_SetItemString,
+  PyErr_GetRaisedException, PyErr_Occurred, PyEval_EvalCode, PyImport_AddModule, PyList_New, PyLong_AsLong, PyModule_GetDict,
+  PyObject_CallObject, PyObject_Str, PyTuple_GetItem, PyTuple_New, PyTuple_Size, PyErr_Clear, PyTuple_SetItem,
+  PyUnicode_AsUTF8AndSize, PyUnicode_FromStringAndSize, Py_IncRef,
 } from "./cpython";
 import { write } from "../libc";
 import { registerEryxModule } from "./native-module";
+import { STATUS_ERROR } from "./glue-codes";
 
-export const STATUS_OK: i32 = 0;
-export const STATUS_ERROR: i32 = 1;
-export const STATUS_PENDING: i32 = 2;
-
-let mainDict: usize = 0;
+/** The glue package's namespace: its `__init__` holds the entry points. */
+let packageDict: usize = 0;
 let ready = false;
 
 /** A NUL-terminated UTF-8 copy of `s` (an AS ArrayBuffer: owned by the caller, usually kept for life). */
@@ -72,31 +71,96 @@ function utf8ToString(str: usize): string {
   return String.UTF8.decodeUnsafe(data, load<usize>(sizeBox));
 }
 
+/** Sets `dict[key] = value` and releases `value` (a new reference); false on failure. */
+function setItem(dict: usize, key: string, value: usize): bool {
+  if (!value) return false;
+  let k = cstr(key);
+  let status = PyDict_SetItemString(dict, k, value);
+  __release(k);
+  decref(value);
+  return status == 0;
+}
+
+function textObject(s: string): usize {
+  let bytes = String.UTF8.encode(s);
+  let obj = PyUnicode_FromStringAndSize(changetype<usize>(bytes), bytes.byteLength);
+  __release(changetype<usize>(bytes));
+  return obj;
+}
+
+/** A borrowed reference to the module `name` in sys.modules, created empty (with `__name__`) if missing. */
+function addModule(name: string): usize {
+  let cname = cstr(name);
+  let module = PyImport_AddModule(cname);
+  __release(cname);
+  return module;
+}
+
 /**
- * Starts CPython (environment and preopens come from WASI: PYTHONHOME,
- * PYTHONPATH) and runs the glue in `__main__`. Failures are reported on
- * stderr and leave `ready` false, so every execute answers with an Err.
+ * A new module `name` in sys.modules, part of the glue package: its dict, or
+ * 0 with the exception set. `__builtins__` is set as an import sets it:
+ * C code that imports (pickle's, for one) reads it from the calling frame's globals.
  */
-export function initializeInterpreter(): void {
-  registerEryxModule();
-  Py_InitializeEx(0);
-  let main = PyImport_AddModule(cstr("__main__"));
-  if (!main) { writeStderr("eryx-as: cannot create __main__: " + takeErrorText("") + "\n"); return; }
-  mainDict = PyModule_GetDict(main);
-  for (let i = 0; i < GLUE_NAMES.length; i++) {
-    let name = GLUE_NAMES[i];
-    let filename = cstr("<eryx:" + name + ">");
+function newGlueModule(name: string): usize {
+  let module = addModule(name);
+  let builtins = addModule("builtins");
+  if (!module || !builtins) return 0;
+  let dict = PyModule_GetDict(module);
+  Py_IncRef(builtins); // setItem releases it
+  return setItem(dict, "__package__", textObject(GLUE_PACKAGE)) && setItem(dict, "__builtins__", builtins) ? dict : 0;
+}
+
+/**
+ * Creates the glue package from its embedded sources, as an import would:
+ * the package (with an empty `__path__`, so relative imports resolve), then
+ * each submodule, run in its own namespace and bound on the package, in
+ * dependency order; `__init__` last, in the package's namespace.
+ */
+function loadGlue(): bool {
+  packageDict = newGlueModule(GLUE_PACKAGE);
+  if (!packageDict || !setItem(packageDict, "__path__", PyList_New(0))) return false;
+  for (let i = 0; i < GLUE_MODULES.length; i++) {
+    let short = GLUE_MODULES[i];
+    let isPackage = short == "__init__";
+    let name = isPackage ? GLUE_PACKAGE : GLUE_PACKAGE + "." + short;
+    let dict = isPackage ? packageDict : newGlueModule(name);
+    if (!dict) return false;
+    let filename = cstr("<" + GLUE_PACKAGE + "/" + short + ".py>");
     let code = Py_CompileStringExFlags(GLUE_SOURCES[i], filename, Py_file_input, 0, -1);
     __release(filename);
-    let result = code ? PyEval_EvalCode(code, mainDict, mainDict) : 0;
+    let result = code ? PyEval_EvalCode(code, dict, dict) : 0;
     decref(code);
     if (!result) {
       let err = takeErrorText(" failed");
       writeStderr("eryx-as: the runtime glue ", name, err, "\n");
       __release(changetype<usize>(err));
-      return;
+      return false;
     }
     decref(result);
+    if (!isPackage) {
+      let module = addModule(name); // the one created above
+      Py_IncRef(module);
+      if (!setItem(packageDict, short, module)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Starts CPython (environment and preopens come from WASI: PYTHONHOME,
+ * PYTHONPATH) and loads the glue package. Failures are reported on stderr and
+ * leave `ready` false, so every execute answers with an Err.
+ */
+export function initializeInterpreter(): void {
+  registerEryxModule();
+  Py_InitializeEx(0);
+  if (!loadGlue()) {
+    if (PyErr_Occurred()) {
+      let err = takeErrorText("eryx-as: cannot create the glue package");
+      writeStderr(err, "\n");
+      __release(changetype<usize>(err));
+    }
+    return;
   }
   ready = true;
 }
@@ -105,10 +169,10 @@ export function interpreterReady(): bool {
   return ready;
 }
 
-/** A borrowed reference to a glue function in `__main__` (0 if missing). */
+/** A glue entry point (python/eryx_glue/__init__.py), kept for the instance's lifetime (0 if missing). */
 export function glueFunction(name: string): usize {
   let key = cstr(name);
-  let fn = PyDict_GetItemString(mainDict, key);
+  let fn = PyDict_GetItemString(packageDict, key);
   __release(key);
   if (fn) Py_IncRef(fn); // kept for the instance's lifetime
   return fn;

@@ -2,9 +2,10 @@
 // narrow functions, registered in the inittab before Py_InitializeEx:
 //
 //   invoke(name: str, args_json: str) -> (status, value)
-//       start the async `invoke` import. status 0: value is the JSON result;
-//       1: value is the host's error text; 2: value is the subtask handle,
-//       whose result arrives later through _eryx_async_resolve.
+//       start the async `invoke` import. status OK: value is the JSON result;
+//       ERROR: value is the host's error text; PENDING: value is the subtask
+//       handle, whose result arrives later through the glue's `resolve`
+//       (codes: glue-codes.ts).
 //   report_trace(lineno: int, event_json: str, context_json: str) -> None
 //       forward one trace event (a no-op outside execute).
 //   list_callbacks() -> list[tuple[str, str, str]]
@@ -29,6 +30,7 @@ import { callbackCount, callbackField, InvokeStart, invokeStart, listCallbacks, 
 import { park } from "../async/subtasks";
 import { calloc } from "../libc";
 import { fatal, outOfMemory } from "../fatal";
+import { STATUS_ERROR, STATUS_OK, STATUS_PENDING } from "./glue-codes";
 
 const METHOD_DEF_SIZE: usize = 16;
 const MODULE_DEF_SIZE: usize = 52;
@@ -96,9 +98,9 @@ function textObject(s: string): usize {
 }
 
 function nativeInvoke(self: usize, args: usize): usize {
-  if (PyTuple_Size(args) != 2) return pair(1, textObject("invoke() takes a callback name and an arguments JSON string"));
+  if (PyTuple_Size(args) != 2) return pair(STATUS_ERROR, textObject("invoke() takes a callback name and an arguments JSON string"));
   if (!executeScope) {
-    return pair(1, textObject("invoke() called outside of execute context - callbacks can only be called during code execution"));
+    return pair(STATUS_ERROR, textObject("invoke() called outside of execute context - callbacks can only be called during code execution"));
   }
   let name = argText(args, 0, scratch);
   if (!name) return 0;
@@ -108,11 +110,11 @@ function nativeInvoke(self: usize, args: usize): usize {
   invokeStart(name, nameLen, json, load<usize>(scratch), started);
   if (!started.returned) {
     park(started.subtask, started.cx, started.area);
-    return pair(2, PyLong_FromUnsignedLong(started.subtask));
+    return pair(STATUS_PENDING, PyLong_FromUnsignedLong(started.subtask));
   }
   let cx = changetype<Cx>(started.cx);
   let ok = popInvokeResult(cx, scratch, scratch + 4);
-  let result = pair(ok ? 0 : 1, PyUnicode_FromStringAndSize(load<usize>(scratch), load<usize>(scratch + 4)));
+  let result = pair(ok ? STATUS_OK : STATUS_ERROR, PyUnicode_FromStringAndSize(load<usize>(scratch), load<usize>(scratch + 4)));
   cxFree(cx);
   return result;
 }

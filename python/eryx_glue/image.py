@@ -1,25 +1,28 @@
-"""eryx-as infrastructure: readying a pre-initialised image (finalize-preinit).
+"""Readying a pre-initialised image (finalize-preinit).
 
 Why, and what the runtime does with the answer: assembly/image.ts. Here: warm
 an execute's path up, then list every object of the image, which the runtime
 makes immortal. Objects created later, by user code, are ordinary objects.
 """
 
-import gc as _gc
+import gc
+
+from .codes import OK
+from .execute import execute
 
 # Runs of the execute path whose bytecode CPython then has specialised.
-_ERYX_WARM_UP_RUNS = 4
+_WARM_UP_RUNS = 4
 
 
-def _eryx_image_objects():
-    """(0, every object reachable in the image), after a warm-up; the GC is frozen over them."""
-    for _ in range(_ERYX_WARM_UP_RUNS):
-        _eryx_exec("pass")
-    _gc.collect()
-    todo = _gc.get_objects()
+def image_objects():
+    """(OK, every object reachable in the image), after a warm-up; the GC is frozen over them."""
+    for _ in range(_WARM_UP_RUNS):
+        execute("pass")
+    gc.collect()
+    todo = gc.get_objects()
     seen = set()
     found = []
-    code_type = type(_eryx_image_objects.__code__)
+    code_type = type(image_objects.__code__)
     while todo:
         obj = todo.pop()
         key = id(obj)
@@ -32,7 +35,7 @@ def _eryx_image_objects():
             todo.append(obj.co_consts)
             todo.append(obj.co_names)
         else:
-            todo.extend(_gc.get_referents(obj))
+            todo.extend(gc.get_referents(obj))
     # Later collections must not walk (and write the GC headers of) the image.
-    _gc.freeze()
-    return (0, found)
+    gc.freeze()
+    return (OK, found)

@@ -1,4 +1,4 @@
-"""eryx-as infrastructure: execution tracing for the host (``report-trace``).
+"""Execution tracing for the host (``report-trace``).
 
 Built on ``sys.monitoring`` (PEP 669) rather than ``sys.settrace``: events of
 code outside ``<user>`` (and of ``_private`` user functions) are disabled per
@@ -22,33 +22,34 @@ part (after a suspension) keeps producing them, the events are switched off
 until the next run, so that part costs at most ``_IDLE_LIMIT`` callbacks.
 """
 
-import json as _json
-import sys as _sys
+import json
+import sys
 
 import _eryx
 
-_mon = _sys.monitoring
+from .user import USER_FILENAME
+
+_mon = sys.monitoring
 _E = _mon.events
 _TOOL = _mon.DEBUGGER_ID
-_EVENTS = (_E.PY_START | _E.PY_RESUME | _E.LINE | _E.JUMP | _E.PY_RETURN | _E.PY_YIELD
-           | _E.PY_UNWIND | _E.RAISE)
+_EVENTS = _E.PY_START | _E.PY_RESUME | _E.LINE | _E.JUMP | _E.PY_RETURN | _E.PY_YIELD | _E.PY_UNWIND | _E.RAISE
 _DISABLE = _mon.DISABLE
-_dumps = _json.dumps
-_getframe = _sys._getframe
-_report = _eryx.report_trace
+_dumps = json.dumps
+_getframe = sys._getframe
+report = _eryx.report_trace
 
 _mon.use_tool_id(_TOOL, "eryx-as trace")
 
 
-def _eryx_report_trace(lineno, event, context=""):
-    _report(lineno, _dumps(event), context)
+def report_event(lineno, event, context=""):
+    report(lineno, _dumps(event), context)
 
 
 _event_texts = {}  # (type, key, name) -> that event's JSON text
 _EVENT_TEXTS_MAX = 4096
 
 
-def _eryx_event_text(kind, key, name):
+def event_text(kind, key, name):
     """The JSON of ``{"type": kind, key: name}``, made once per name (events repeat)."""
     ident = (kind, key, name)
     text = _event_texts.get(ident)
@@ -59,13 +60,13 @@ def _eryx_event_text(kind, key, name):
     return text
 
 
-def _eryx_traced(code):
-    return code.co_filename == _USER_FILENAME and (code.co_name == "<module>" or not code.co_name.startswith("_"))
+def _traced(code):
+    return code.co_filename == USER_FILENAME and (code.co_name == "<module>" or not code.co_name.startswith("_"))
 
 
-_active = False       # inside a traced window (the synchronous part of a run)
-_armed = False        # the tool's events are set
-_idle_events = 0      # user-code events seen outside the window since it closed
+_active = False  # inside a traced window (the synchronous part of a run)
+_armed = False  # the tool's events are set
+_idle_events = 0  # user-code events seen outside the window since it closed
 _IDLE_LIMIT = 1000
 
 
@@ -79,36 +80,36 @@ def _outside():
 
 
 def _on_call(code, offset, *rest):
-    if not _eryx_traced(code):
+    if not _traced(code):
         return _DISABLE
     if not _active:
         return _outside()
-    _report(_getframe(1).f_lineno or 0, _eryx_event_text("call", "function", code.co_name), "")
+    report(_getframe(1).f_lineno or 0, event_text("call", "function", code.co_name), "")
 
 
 def _on_return(code, offset, *rest):
-    if not _eryx_traced(code):
+    if not _traced(code):
         return _DISABLE
     if not _active:
         return _outside()
-    _report(_getframe(1).f_lineno or 0, _eryx_event_text("return", "function", code.co_name), "")
+    report(_getframe(1).f_lineno or 0, event_text("return", "function", code.co_name), "")
 
 
 def _on_unwind(code, offset, exc):
     # PY_UNWIND cannot be disabled per location; filter only.
-    if not _eryx_traced(code):
+    if not _traced(code):
         return
     if not _active:
         return _outside()
-    _report(_getframe(1).f_lineno or 0, _eryx_event_text("return", "function", code.co_name), "")
+    report(_getframe(1).f_lineno or 0, event_text("return", "function", code.co_name), "")
 
 
 def _on_line(code, line):
-    if not _eryx_traced(code):
+    if not _traced(code):
         return _DISABLE
     if not _active:
         return _outside()
-    _report(line, '{"type": "line"}', "")
+    report(line, '{"type": "line"}', "")
 
 
 _line_tables = {}
@@ -127,23 +128,23 @@ def _line_at(code, offset):
 def _on_jump(code, source, destination):
     # A backward jump into another line already fires LINE there; settrace
     # reports a line again only for a loop that stays on one line.
-    if not _eryx_traced(code):
+    if not _traced(code):
         return _DISABLE
     if not _active:
         return _outside()
     if destination < source:
         line = _line_at(code, destination)
         if line is not None and line == _line_at(code, source):
-            _report(line, '{"type": "line"}', "")
+            report(line, '{"type": "line"}', "")
 
 
 def _on_raise(code, offset, exc):
-    if not _eryx_traced(code) or type(exc) is StopIteration:
+    if not _traced(code) or type(exc) is StopIteration:
         return
     if not _active:
         return _outside()
     event = {"type": "exception", "exception_type": type(exc).__name__, "message": str(exc)}
-    _report(_getframe(1).f_lineno or 0, _dumps(event), "")
+    report(_getframe(1).f_lineno or 0, _dumps(event), "")
 
 
 _mon.register_callback(_TOOL, _E.PY_START, _on_call)
@@ -155,12 +156,13 @@ _mon.register_callback(_TOOL, _E.LINE, _on_line)
 _mon.register_callback(_TOOL, _E.JUMP, _on_jump)
 _mon.register_callback(_TOOL, _E.RAISE, _on_raise)
 
-_eryx_trace_enabled = True
+# The benchmark switch (bench/run.ts): False leaves runs untraced.
+enabled = True
 
 
-def _eryx_trace_start():
+def start():
     global _active, _armed, _idle_events
-    if not _eryx_trace_enabled:
+    if not enabled:
         if _armed:
             _armed = False
             _mon.set_events(_TOOL, 0)
@@ -172,6 +174,6 @@ def _eryx_trace_start():
         _mon.set_events(_TOOL, _EVENTS)
 
 
-def _eryx_trace_stop():
+def stop():
     global _active
     _active = False

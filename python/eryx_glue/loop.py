@@ -1,4 +1,4 @@
-"""eryx-as event loop: lets user code await host callbacks, in parallel.
+"""The event loop: lets user code await host callbacks, in parallel.
 
 The loop is an ``asyncio.BaseEventLoop`` without a selector: the runtime
 steps it. It is installed once as the running loop, so ``asyncio.gather``,
@@ -8,9 +8,9 @@ not (a loop is already running), as in the original runtime.
 
 Host callbacks are component-model subtasks. ``_eryx.invoke`` starts one and
 either answers at once or returns its handle; the runtime later reports the
-result through ``_eryx_async_resolve``, which completes the future.
+result through ``resolve``, which completes the future.
 
-How the runtime waits (``_eryx_async_step`` answers with ``(2, mode)``):
+How the runtime waits (``step`` answers with ``(PENDING, mode)``, codes.py):
 
 * a host call was answered at once  -> mode POLL (YIELD if nothing else is in
   flight): the answer is delivered on the very next wake-up, so every host
@@ -27,16 +27,16 @@ How the runtime waits (``_eryx_async_step`` answers with ``(2, mode)``):
   wake-up carries no event of our waitable set.)
 """
 
-import asyncio as _asyncio
-import heapq as _heapq
-import time as _time
+import asyncio
+import heapq
+import time
 
-_OK, _ERROR, _PENDING = 0, 1, 2
-_MODE_WAIT, _MODE_POLL = 0, 1
+from .codes import ERROR, MODE_POLL, MODE_WAIT, OK, PENDING
+
 _SLICE = 0.002
 
 
-class _EryxLoop(_asyncio.BaseEventLoop):
+class _EryxLoop(asyncio.BaseEventLoop):
     def __init__(self):
         super().__init__()
         self._eryx_futures = {}  # subtask handle -> future
@@ -61,7 +61,7 @@ class _EryxLoop(_asyncio.BaseEventLoop):
         while True:
             now = self.time()
             while scheduled and (scheduled[0]._cancelled or scheduled[0]._when <= now + self._clock_resolution):
-                handle = _heapq.heappop(scheduled)
+                handle = heapq.heappop(scheduled)
                 if handle._cancelled:
                     self._timer_cancelled_count = max(0, self._timer_cancelled_count - 1)
                     continue
@@ -78,7 +78,7 @@ class _EryxLoop(_asyncio.BaseEventLoop):
         """Seconds until the next live timer, or None."""
         scheduled = self._scheduled
         while scheduled and scheduled[0]._cancelled:
-            _heapq.heappop(scheduled)
+            heapq.heappop(scheduled)
             self._timer_cancelled_count = max(0, self._timer_cancelled_count - 1)
         if not scheduled:
             return None
@@ -88,13 +88,13 @@ class _EryxLoop(_asyncio.BaseEventLoop):
         """Future for a host callback started with ``_eryx.invoke``."""
         status, value = start(name, args_json)
         future = self.create_future()
-        if status == _PENDING:
+        if status == PENDING:
             self._eryx_futures[value] = future
         else:
             # Answered at once. Still suspend once, as for any host call, so
             # what user code observes (trace order, interleaving) never
             # depends on how fast the host happened to answer.
-            self._eryx_deferred.append((future, status == _OK, value))
+            self._eryx_deferred.append((future, status == OK, value))
         return future
 
     def _eryx_flush_deferred(self):
@@ -113,78 +113,81 @@ class _EryxLoop(_asyncio.BaseEventLoop):
             future.set_exception(RuntimeError(text))
 
 
-_eryx_loop = _EryxLoop()
-_asyncio.set_event_loop(_eryx_loop)
-_asyncio.events._set_running_loop(_eryx_loop)
+event_loop = _EryxLoop()
+asyncio.set_event_loop(event_loop)
+asyncio.events._set_running_loop(event_loop)
 
 
-class _EryxRun:
+class _Run:
     """One top-level coroutine being driven to completion across host callbacks."""
 
     def __init__(self, coro, on_done):
-        self.task = _eryx_loop.create_task(coro)
+        self.task = event_loop.create_task(coro)
         self.on_done = on_done  # (task, escaped exception or None) -> (status, value)
         self.escaped = None
 
 
-_eryx_current_run = None
+_current_run = None
 
 
-def _eryx_async_start(coro, on_done):
-    global _eryx_current_run
-    _eryx_current_run = _EryxRun(coro, on_done)
-    return _eryx_async_step()
+def start(coro, on_done):
+    global _current_run
+    _current_run = _Run(coro, on_done)
+    return step()
 
 
-def _eryx_async_resolve(subtask, ok, text):
-    _eryx_loop._eryx_resolve(subtask, ok, text)
-    return (_OK, None)
+def resolve(subtask, ok, text):
+    event_loop._eryx_resolve(subtask, ok, text)
+    return (OK, None)
 
 
-def _eryx_async_step():
-    """Advances the current run: (status, value) as in _eryx_exec."""
-    global _eryx_current_run
-    run = _eryx_current_run
-    loop = _eryx_loop
+def step():
+    """Advances the current run: (status, value) as in execute.py."""
+    global _current_run
+    run = _current_run
+    loop = event_loop
     loop._eryx_flush_deferred()
     while True:
         try:
             loop._eryx_run_ready()
         except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt escape asyncio tasks
-            _eryx_cancel_leftovers()
+            _cancel_leftovers()
             if loop._eryx_futures:
                 run.escaped = exc
-                return (_PENDING, _MODE_WAIT)
-            _eryx_current_run = None
+                return (PENDING, MODE_WAIT)
+            _current_run = None
             return run.on_done(run.task, exc)
         if run.task.done():
             loop._eryx_flush_deferred()
             if loop._eryx_futures:
                 # Tasks the code left behind still have host calls in flight: the
                 # runtime must see them return before it may finish (never trap).
-                _eryx_cancel_leftovers()
-                return (_PENDING, _MODE_WAIT)
-            _eryx_current_run = None
+                _cancel_leftovers()
+                return (PENDING, MODE_WAIT)
+            _current_run = None
             return run.on_done(run.task, run.escaped)
         if loop._eryx_deferred:
-            return (_PENDING, _MODE_POLL)
+            return (PENDING, MODE_POLL)
         delay = loop._eryx_next_timer()
         if loop._eryx_futures:
             if delay is None:
-                return (_PENDING, _MODE_WAIT)
-            _time.sleep(min(delay, _SLICE))
-            return (_PENDING, _MODE_POLL)
+                return (PENDING, MODE_WAIT)
+            time.sleep(min(delay, _SLICE))
+            return (PENDING, MODE_POLL)
         if delay is None:
             run.task.cancel()
-            _eryx_cancel_leftovers()
-            _eryx_current_run = None
+            _cancel_leftovers()
+            _current_run = None
             run.on_done(run.task, None)  # restores the output streams
-            return (_ERROR, "RuntimeError: the code awaits something that can never complete "
-                            "(no host callback or timer is pending)")
-        _time.sleep(delay)
+            return (
+                ERROR,
+                "RuntimeError: the code awaits something that can never complete "
+                "(no host callback or timer is pending)",
+            )
+        time.sleep(delay)
 
 
-def _eryx_cancel_leftovers():
-    for task in _asyncio.all_tasks(_eryx_loop):
+def _cancel_leftovers():
+    for task in asyncio.all_tasks(event_loop):
         task.cancel()
-    _eryx_loop._eryx_run_ready()
+    event_loop._eryx_run_ready()

@@ -1,0 +1,81 @@
+"""How user code runs: ``execute(code)`` and ``resume()``.
+
+Each returns ``(status, value)`` instead of raising (codes.py): OK with the
+captured stdout, ERROR with stderr and the traceback, or PENDING with a wait
+mode while a top-level ``await`` waits for the host (loop.py).
+"""
+
+import ast
+import asyncio
+import io
+import sys
+import types
+
+from . import callbacks, loop, tracing
+from .codes import ERROR, OK
+from .user import USER_FILENAME, format_error, user_globals
+
+_CO_COROUTINE = 0x80
+
+
+class Capture:
+    """sys.stdout/sys.stderr redirected into buffers for one run, kept across suspensions."""
+
+    def __init__(self):
+        self.saved = (sys.stdout, sys.stderr)
+        self.out = io.StringIO()
+        self.err = io.StringIO()
+        sys.stdout, sys.stderr = self.out, self.err
+
+    def _restore(self):
+        sys.stdout, sys.stderr = self.saved
+
+    def ok(self):
+        self._restore()
+        return (OK, self.out.getvalue().rstrip("\n"))
+
+    def error(self, exc):
+        self._restore()
+        return (ERROR, self.err.getvalue() + format_error(exc))
+
+
+def _compile(code):
+    return compile(code, USER_FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+
+
+def execute(code):
+    """Runs user code in G. Ok: stdout without trailing newlines; error: stderr + traceback."""
+    if "\0" in code:
+        return (ERROR, "Invalid code string: contains null bytes")
+    callbacks.refresh()
+    capture = Capture()
+    tracing.start()
+    try:
+        compiled = _compile(code)
+        if compiled.co_flags & _CO_COROUTINE:
+            coro = types.FunctionType(compiled, user_globals)()
+            result = loop.start(coro, lambda task, exc: _finish_task(task, exc, capture))
+        else:
+            exec(compiled, user_globals)
+            result = capture.ok()
+    except BaseException as exc:  # noqa: BLE001 - every failure of user code is an Err
+        result = capture.error(exc)
+    # Like the original, only the synchronous part of a run is traced.
+    tracing.stop()
+    return result
+
+
+def resume():
+    """Continues the suspended run after a host event."""
+    return loop.step()
+
+
+def _finish_task(task, exc, capture):
+    if exc is None:
+        if task.cancelled():
+            exc = asyncio.CancelledError("the top-level coroutine was cancelled")
+        else:
+            exc = task.exception()
+    if exc is not None:
+        return capture.error(exc)
+    return capture.ok()
