@@ -1,0 +1,54 @@
+"""execute(): output, errors and their tracebacks, the user's namespace."""
+
+import unittest
+
+from support import GlueTest
+
+
+class ExecuteTest(GlueTest):
+    def test_stdout_without_trailing_newlines(self):
+        self.assertEqual(self.ok("print('a')\nprint('b')\nprint()\n"), "a\nb")
+
+    def test_state_persists_between_runs(self):
+        self.ok("x = 41")
+        self.assertEqual(self.ok("x += 1\nprint(x)"), "42")
+
+    def test_error_is_stderr_then_the_traceback_from_user_code(self):
+        text = self.error("import sys\nprint('to stderr', file=sys.stderr)\ndef f():\n    1/0\nf()")
+        self.assertTrue(text.startswith("to stderr\nTraceback (most recent call last):\n"), text)
+        self.assertIn('File "<user>", line 5, in <module>', text)
+        self.assertIn('File "<user>", line 4, in f', text)
+        self.assertTrue(text.endswith("ZeroDivisionError: division by zero\n"), text)
+        self.assertNotIn("eryx_glue", text)
+
+    def test_syntax_error(self):
+        self.assertIn("SyntaxError", self.error("def ("))
+
+    def test_system_exit_is_an_error_and_the_streams_come_back(self):
+        import sys
+
+        before = sys.stdout
+        self.assertEqual(self.error("import sys\nsys.exit(3)"), "SystemExit: 3")
+        self.assertIs(sys.stdout, before)
+        self.assertEqual(self.ok("print('still usable')"), "still usable")
+
+    def test_nul_byte_in_code(self):
+        self.assertEqual(self.error("print(1)\0"), "Invalid code string: contains null bytes")
+
+    def test_user_code_sees_only_the_callback_api(self):
+        names = self.ok("print(sorted(globals()))")
+        api = ["_EryxCallbackLeaf", "_EryxNamespace", "__builtins__", "__name__", "invoke", "list_callbacks"]
+        self.assertEqual(names, repr(api))
+        self.assertEqual(self.ok("print(__name__)"), "__main__")
+
+    def test_top_level_await_without_host_calls(self):
+        self.assertEqual(self.ok("import asyncio\nawait asyncio.sleep(0)\nprint('done')"), "done")
+
+    def test_an_awaited_error_keeps_its_traceback(self):
+        text = self.error("async def f():\n    raise ValueError('bad')\nawait f()")
+        self.assertIn('File "<user>", line 2, in f', text)
+        self.assertTrue(text.endswith("ValueError: bad\n"), text)
+
+
+if __name__ == "__main__":
+    unittest.main()
