@@ -45,6 +45,8 @@ const phases: Phase[] = [
     run: command([node, join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "tsconfig.json"]) },
   { title: "lint: biome lint (TypeScript of link/, tests/, host/, bench/; biome.json)", kind: "suite",
     run: command([node, join(root, "node_modules", "@biomejs", "biome", "bin", "biome"), "lint", "--error-on-warnings"]) },
+  { title: "lint: ruff check and format --check (Python glue and its tests; ruff.toml)", kind: "suite",
+    run: command([node, tsx, join(root, "tests", "python", "lint.ts")]) },
   { title: "Python glue unit tests (tests/python, CPython 3.14 via Pyodide, stand-in _eryx)", kind: "suite",
     run: command([node, tsx, join(root, "tests", "python", "run.ts")]) },
   // One link builds dist/runtime.wasm and, from it, the pre-initialised image.
