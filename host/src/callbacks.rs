@@ -89,9 +89,10 @@ impl Registry {
         self.index.get(name).map(|&i| &self.defs[i])
     }
 
-    /// The fixed set of callbacks the tests rely on.
+    /// The fixed set of callbacks the tests rely on, plus the test-only
+    /// `fuzz` callback when `ERYX_AS_HOST_FUZZ_CALLBACK=1` (npm run fuzz).
     pub fn standard() -> Self {
-        Self::new(vec![
+        let mut defs = vec![
             CallbackDef {
                 name: "echo",
                 description: "Echo the message back as {\"echo\": message}.",
@@ -155,7 +156,11 @@ impl Registry {
                 ),
                 handler: |args| Box::pin(value(args)),
             },
-        ])
+        ];
+        if std::env::var_os(FUZZ_CALLBACK_ENV).is_some_and(|v| v == "1") {
+            defs.push(fuzz_def());
+        }
+        Self::new(defs)
     }
 }
 
@@ -276,6 +281,109 @@ async fn value(args: Value) -> Result<Payload, CallbackError> {
         }
     };
     Ok(v.to_string())
+}
+
+/// Setting this to `1` registers the test-only `fuzz` callback. It is not
+/// part of the eryx host; tests that list callbacks run without it.
+pub const FUZZ_CALLBACK_ENV: &str = "ERYX_AS_HOST_FUZZ_CALLBACK";
+/// Largest `size` the `fuzz` callback honours (bytes or nesting levels).
+const FUZZ_MAX_SIZE: u64 = 64 * 1024 * 1024;
+
+fn fuzz_def() -> CallbackDef {
+    CallbackDef {
+        name: "fuzz",
+        description: "Test only: answers hostile data of the given kind (json, deep, huge, text, \
+                      surrogate, empty, fail, slow), chosen by seed, size bytes or levels.",
+        schema: object_schema(
+            json!({
+                "kind": {"type": "string"},
+                "seed": {"type": "integer", "minimum": 0},
+                "size": {"type": "integer", "minimum": 0}
+            }),
+            &["kind"],
+        ),
+        handler: |args| Box::pin(fuzz(args)),
+    }
+}
+
+#[derive(Deserialize)]
+struct FuzzArgs {
+    kind: String,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    size: u64,
+}
+
+/// SplitMix64: a seeded generator, so one `(kind, seed, size)` always
+/// answers the same bytes (a fuzz failure reproduces from its seed).
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// Text that is valid UTF-8 (a Rust `String`, as the canonical ABI requires)
+/// but hostile: NUL, controls, quotes, escapes, right-to-left marks, astral.
+fn fuzz_text(rng: &mut SplitMix, len: usize) -> String {
+    const POOL: &[char] = &['a', 'Z', '0', ' ', '\0', '\n', '\r', '\t', '"', '\\', '{', '}', '[', '\'',
+        '\u{7f}', '\u{e9}', '\u{202e}', '\u{fffd}', '\u{ffff}', '\u{1f600}', '\u{10ffff}'];
+    (0..len).map(|_| POOL[rng.below(POOL.len() as u64) as usize]).collect()
+}
+
+fn fuzz_json(rng: &mut SplitMix, depth: u32) -> Value {
+    let leaf_only = depth >= 6;
+    match rng.below(if leaf_only { 6 } else { 8 }) {
+        0 => Value::Null,
+        1 => json!(rng.below(2) == 1),
+        2 => json!(rng.next() as i64),
+        3 => json!(f64::from_bits(rng.next())), // NaN and infinities become null
+        4 => json!(rng.next()),
+        5 => {
+            let len = rng.below(40) as usize;
+            json!(fuzz_text(rng, len))
+        }
+        6 => Value::Array((0..rng.below(5)).map(|_| fuzz_json(rng, depth + 1)).collect()),
+        _ => {
+            let mut map = serde_json::Map::new();
+            for _ in 0..rng.below(5) {
+                let len = rng.below(12) as usize;
+                map.insert(fuzz_text(rng, len), fuzz_json(rng, depth + 1));
+            }
+            Value::Object(map)
+        }
+    }
+}
+
+async fn fuzz(args: Value) -> Result<Payload, CallbackError> {
+    let a: FuzzArgs = parse(args)?;
+    let mut rng = SplitMix(a.seed);
+    let size = a.size.min(FUZZ_MAX_SIZE) as usize;
+    match a.kind.as_str() {
+        "json" => Ok(fuzz_json(&mut rng, 0).to_string()),
+        "deep" => Ok("[".repeat(size) + &"]".repeat(size)),
+        "huge" => Ok(Value::String("x".repeat(size)).to_string()),
+        "text" => Ok(fuzz_text(&mut rng, size)),
+        // Valid JSON whose decoded string holds lone surrogates.
+        "surrogate" => Ok(r#""\ud800 \udfff""#.to_string()),
+        "empty" => Ok(String::new()),
+        "fail" => Err(CallbackError::ExecutionFailed(fuzz_text(&mut rng, size))),
+        "slow" => {
+            tokio::time::sleep(Duration::from_millis(rng.below(50))).await;
+            Ok(fuzz_json(&mut rng, 0).to_string())
+        }
+        other => Err(CallbackError::InvalidArguments(format!("unknown kind '{other}'"))),
+    }
 }
 
 /// What the `invoke` import sends to the handler task.
