@@ -119,11 +119,9 @@ impl Registry {
             },
             CallbackDef {
                 name: "sleep",
-                description: "Wait ms milliseconds on a host timer, then return {\"slept_ms\": ms}.",
-                schema: object_schema(
-                    json!({"ms": {"type": "integer", "minimum": 0}}),
-                    &["ms"],
-                ),
+                description:
+                    "Wait ms milliseconds on a host timer, then return {\"slept_ms\": ms}.",
+                schema: object_schema(json!({"ms": {"type": "integer", "minimum": 0}}), &["ms"]),
                 handler: |args| Box::pin(sleep(args)),
             },
             CallbackDef {
@@ -134,7 +132,8 @@ impl Registry {
             },
             CallbackDef {
                 name: "defaults",
-                description: "Only optional arguments: greeting (default 'hello'), count (default 1).",
+                description:
+                    "Only optional arguments: greeting (default 'hello'), count (default 1).",
                 schema: object_schema(
                     json!({
                         "greeting": {"type": "string", "default": "hello"},
@@ -336,9 +335,32 @@ impl SplitMix {
 /// Text that is valid UTF-8 (a Rust `String`, as the canonical ABI requires)
 /// but hostile: NUL, controls, quotes, escapes, right-to-left marks, astral.
 fn fuzz_text(rng: &mut SplitMix, len: usize) -> String {
-    const POOL: &[char] = &['a', 'Z', '0', ' ', '\0', '\n', '\r', '\t', '"', '\\', '{', '}', '[', '\'',
-        '\u{7f}', '\u{e9}', '\u{202e}', '\u{fffd}', '\u{ffff}', '\u{1f600}', '\u{10ffff}'];
-    (0..len).map(|_| POOL[rng.below(POOL.len() as u64) as usize]).collect()
+    const POOL: &[char] = &[
+        'a',
+        'Z',
+        '0',
+        ' ',
+        '\0',
+        '\n',
+        '\r',
+        '\t',
+        '"',
+        '\\',
+        '{',
+        '}',
+        '[',
+        '\'',
+        '\u{7f}',
+        '\u{e9}',
+        '\u{202e}',
+        '\u{fffd}',
+        '\u{ffff}',
+        '\u{1f600}',
+        '\u{10ffff}',
+    ];
+    (0..len)
+        .map(|_| POOL[rng.below(POOL.len() as u64) as usize])
+        .collect()
 }
 
 fn fuzz_json(rng: &mut SplitMix, depth: u32) -> Value {
@@ -353,7 +375,11 @@ fn fuzz_json(rng: &mut SplitMix, depth: u32) -> Value {
             let len = rng.below(40) as usize;
             json!(fuzz_text(rng, len))
         }
-        6 => Value::Array((0..rng.below(5)).map(|_| fuzz_json(rng, depth + 1)).collect()),
+        6 => Value::Array(
+            (0..rng.below(5))
+                .map(|_| fuzz_json(rng, depth + 1))
+                .collect(),
+        ),
         _ => {
             let mut map = serde_json::Map::new();
             for _ in 0..rng.below(5) {
@@ -382,7 +408,9 @@ async fn fuzz(args: Value) -> Result<Payload, CallbackError> {
             tokio::time::sleep(Duration::from_millis(rng.below(50))).await;
             Ok(fuzz_json(&mut rng, 0).to_string())
         }
-        other => Err(CallbackError::InvalidArguments(format!("unknown kind '{other}'"))),
+        other => Err(CallbackError::InvalidArguments(format!(
+            "unknown kind '{other}'"
+        ))),
     }
 }
 
