@@ -14,6 +14,7 @@ import { readyImage } from "./image";
 import { malloc, mallocCopy, wasilibcResetPreopens } from "./libc";
 import { takeOutcomeError } from "./python/interpreter";
 import { fatal } from "./fatal";
+import { installRecursionLimits } from "./python/recursion";
 import {
   callGlue, glueFunction, initializeInterpreter, interpreterReady, newStr, Outcome, strData, takeErrorText, tuple1,
 } from "./python/interpreter";
@@ -50,6 +51,7 @@ export function initialize(): void {
   resolveImports();
   initializeInterpreter();
   if (!interpreterReady()) return;
+  installRecursionLimits();
   execFn = glueFunction("execute");
   snapshotFn = glueFunction("snapshot");
   restoreFn = glueFunction("restore");

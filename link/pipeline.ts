@@ -12,6 +12,7 @@ import { checkExtensionSymbols, dlOpenableArgs, inspectExtension, type Extension
 import { ensureWasmTools, runWasmTools } from "./tools.ts";
 import { defaultPreinitOutput, ensurePreinitBuilt, preinitialize, type PreinitResult } from "./preinit.ts";
 import { vendor, type Vendored } from "./vendor.ts";
+import { writeWithStackCharges } from "./stack-charges.ts";
 
 export const RUNTIME_LIBRARY = "liberyx_runtime.so";
 export const BINDINGS_LIBRARY = "liberyx_bindings.so";
@@ -94,6 +95,18 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
   const vendored = vendor({ cacheDir: join(root, ".cache"), stdlibDir: join(root, "dist", "python-stdlib"), lockPath: join(root, "link", "vendor.lock.json") });
   done(`${vendored.libraries.length} libraries, adapter, stdlib in ${vendored.stdlibDir}`);
 
+  // CPython's stack checks must see a stack (link/stack-charges.ts).
+  done = stage("stack-charges", "libpython3.14.so: stack charges for CPython's C-stack checks");
+  const chargedDir = join(buildDir, "stack-charges");
+  mkdirSync(chargedDir, { recursive: true });
+  const charged: Vendored = { ...vendored, libraries: vendored.libraries.map((file) => {
+    if (basename(file) !== "libpython3.14.so") return file;
+    const patched = join(chargedDir, basename(file));
+    writeWithStackCharges(file, patched);
+    return patched;
+  }) };
+  done(join(chargedDir, "libpython3.14.so"));
+
   // Extensions that are not wasm32 dylibs fail here, before the long stages.
   const extensions = options.extensions ?? [];
   const inspected = extensions.map(inspectExtension);
@@ -117,7 +130,7 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
   }
 
   done = stage("component", "wasm-tools component link");
-  linkComponent(wasmTools, vendored, { runtime: runtimeLibrary, bindings }, output, extensions);
+  linkComponent(wasmTools, charged, { runtime: runtimeLibrary, bindings }, output, extensions);
   done(`${output} ${formatBytes(statSync(output).size)}`);
 
   let preinit: PreinitResult | undefined;
