@@ -43,7 +43,7 @@ const phases: Phase[] = [
   // Static checks first: seconds, and they need nothing built.
   { title: "typecheck: tsc --noEmit (npm run typecheck)", kind: "suite",
     run: command([node, join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "tsconfig.json"]) },
-  { title: "lint: biome lint (TypeScript of link/, tests/, host/, bench/; biome.json)", kind: "suite",
+  { title: "lint: biome lint (TypeScript of link/, tests/, host/, bench/, node-host/; biome.json)", kind: "suite",
     run: command([node, join(root, "node_modules", "@biomejs", "biome", "bin", "biome"), "lint", "--error-on-warnings"]) },
   { title: "lint: ruff check and format --check (Python glue and its tests; ruff.toml)", kind: "suite",
     run: command([node, tsx, join(root, "tests", "python", "lint.ts")]) },
