@@ -35,7 +35,7 @@ export const HARD_LIMIT_OFFSET = 716;
 /** How a wrapper treats a call made when the budget is used up. */
 type Refusal =
   | "none" // runs it anyway: deallocation, whose trashcan defers work at 16 KiB left
-  | "null" // raises RecursionError and returns NULL without running it
+  | "null" // raises RecursionError and returns NULL (or 0, failure, for int functions) without running it
   | "minus1" // raises RecursionError and returns -1 without running it
   | "throw"; // `_PyEval_EvalFrameDefault(tstate, frame, throwflag)`: raises RecursionError into the frame (throwflag 1), which unwinds it cleanly
 
@@ -56,6 +56,18 @@ export const STACK_CHARGES: Readonly<Record<string, { charge: number; refusal: R
   encoder_listencode_obj: { charge: 512, refusal: "minus1" },
   scan_once_unicode: { charge: 512, refusal: "null" },
   save: { charge: 1024, refusal: "minus1" },
+  // Deeply nested source: the parser (one level of brackets goes through
+  // expression_rule, atom_rule and about twenty other rules; lambdas through
+  // expression_rule; unary operators recurse in factor_rule and
+  // inversion_rule), the AST checks and the compiler.
+  expression_rule: { charge: 1024, refusal: "null" },
+  atom_rule: { charge: 2048, refusal: "null" },
+  factor_rule: { charge: 512, refusal: "null" },
+  inversion_rule: { charge: 512, refusal: "null" },
+  validate_expr: { charge: 160, refusal: "null" },
+  astfold_expr: { charge: 160, refusal: "null" },
+  symtable_visit_expr: { charge: 160, refusal: "null" },
+  codegen_visit_expr: { charge: 192, refusal: "minus1" },
 };
 
 const RECURSION_MESSAGE = "maximum recursion depth exceeded";
