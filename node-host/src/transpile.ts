@@ -14,7 +14,7 @@ export const projectRoot = dirname(nodeHostDir);
 const jcoVersion = JSON.parse(readFileSync(join(projectRoot, "node_modules", "@bytecodealliance", "jco", "package.json"), "utf8")).version as string;
 
 /** Bumped when the patches below change, so that old output is not reused. */
-const PATCH_LEVEL = 3;
+const PATCH_LEVEL = 6;
 
 /**
  * jco 1.35's async driver loop knows the callback codes EXIT, YIELD and WAIT
@@ -91,9 +91,64 @@ function fastReportTrace(js: string): string {
   return js.slice(0, end) + fast + js.slice(end);
 }
 
+/**
+ * Lifting a `list<u8>` (the bytes of `snapshot-state`) goes byte by byte,
+ * each with a new DataView: ~1.2 s per MiB. A list of u8 is its bytes, so it
+ * is copied out of memory at once, with the same bounds check and the same
+ * context updates the loop makes.
+ */
+const LIST_LOOP = `      ctx.storagePtr = dataPtr;
+      const val = [];`;
+const LIST_FAST = `      ctx.storagePtr = dataPtr;
+      if (elemLiftFn === _liftFlatU8 && elemSize32 === 1) { // bytes at once (node-host/src/transpile.ts)
+        if (ctx.storageLen !== undefined && ctx.storageLen < len) {
+          throw new Error(\`insufficient storage ([\${ctx.storageLen}] bytes) for lift (list<u8> requires \${len} bytes)\`);
+        }
+        const bytes = new Uint8Array(ctx.memory.buffer.slice(dataPtr, dataPtr + len));
+        ctx.storagePtr = dataPtr + len;
+        if (ctx.storageLen !== undefined) { ctx.storageLen -= len; }
+        if (originalPtr !== null) { ctx.storagePtr = originalPtr; }
+        if (originalLen !== null) { ctx.storageLen = originalLen; }
+        return [typedArray === Uint8Array ? bytes : listValue(Array.from(bytes)), ctx];
+      }
+      const val = [];`;
+
+/**
+ * jco's scheduler polls suspended tasks: its tick loop starts 10 ms after a
+ * task suspends and, while nothing is ready, looks again every 10 ms. So a
+ * host callback that answers at once still costs ~10 ms per await. The tick
+ * loop starts at once instead, and its idle wait can be cut short: the
+ * worker calls the functions in `globalThis.__eryxAsTickWakers` when a
+ * callback result has been handed to jco (src/worker.ts). With no wake-up it
+ * polls at jco's 10 ms as before.
+ */
+const TICK_WAIT = `            const delay = result === ComponentAsyncState.TickResult.RESUMED ? 0 : 10;
+            await new Promise((resolve) => setTimeout(resolve, delay));`;
+const TICK_WAIT_WAKEABLE = `            const delay = result === ComponentAsyncState.TickResult.RESUMED ? 0 : 10;
+            await new Promise((resolve) => { // wakeable (node-host/src/transpile.ts)
+              const wakers = (globalThis.__eryxAsTickWakers ??= new Set());
+              const wake = () => { wakers.delete(wake); clearTimeout(timer); resolve(); };
+              // setTimeout(0) waits >= 1 ms in Node; setImmediate does not.
+              const timer = delay === 0 ? undefined : setTimeout(wake, delay);
+              if (delay === 0) setImmediate(wake);
+              wakers.add(wake);
+            });`;
+const TICK_START = `        this.#tickLoop = 1;
+        setTimeout(async () => {`;
+const TICK_START_NOW = `        this.#tickLoop = 1;
+        setImmediate(async () => { // at once (node-host/src/transpile.ts)`;
+const TICK_START_END = `          this.#tickLoop = null;
+        }, 10);`;
+const TICK_START_END_NOW = `          this.#tickLoop = null;
+        });`;
+
 function patchGenerated(js: string): string {
   js = replaceOnce(js, POLL_ANCHOR, POLL_CASE + POLL_ANCHOR);
   js = replaceOnce(js, TASK_LOOKUP, TASK_LOOKUP_FROM_BACK);
+  js = replaceOnce(js, LIST_LOOP, LIST_FAST);
+  js = replaceOnce(js, TICK_WAIT, TICK_WAIT_WAKEABLE);
+  js = replaceOnce(js, TICK_START, TICK_START_NOW);
+  js = replaceOnce(js, TICK_START_END, TICK_START_END_NOW);
   return fastReportTrace(js);
 }
 

@@ -80,6 +80,11 @@ async function instantiate(): Promise<Root> {
   );
 }
 
+function wakeScheduler(): void {
+  const wakers = (globalThis as { __eryxAsTickWakers?: Set<() => void> }).__eryxAsTickWakers;
+  if (wakers) for (const wake of [...wakers]) wake();
+}
+
 /** A thrown top-level `result` error is the guest's Err; anything else is a trap. */
 function errPayload(e: unknown): string | null {
   if (typeof e === "string") return e;
@@ -153,6 +158,11 @@ port.on("message", (msg: ToWorker) => {
   } else if (msg.type === "callback-result") {
     const p = pending.get(msg.cid);
     pending.delete(msg.cid);
-    if (p) (msg.ok ? p.resolve(msg.text) : p.reject(msg.text));
+    if (!p) return;
+    if (msg.ok) p.resolve(msg.text);
+    else p.reject(msg.text);
+    // Once jco has taken the result (its microtasks ran), wake its scheduler
+    // instead of letting it find the result at its next 10 ms poll (src/transpile.ts).
+    setImmediate(wakeScheduler);
   }
 });
