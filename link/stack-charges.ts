@@ -45,7 +45,7 @@ type Refusal =
  * docs/robustness.md), and what happens once the budget is used up.
  */
 export const STACK_CHARGES: Readonly<Record<string, { charge: number; refusal: Refusal }>> = {
-  _Py_Dealloc: { charge: 192, refusal: "none" },
+  _Py_Dealloc: { charge: 1024, refusal: "none" },
   _PyEval_EvalFrameDefault: { charge: 2048, refusal: "throw" },
   PyObject_Repr: { charge: 512, refusal: "null" },
   PyObject_Str: { charge: 512, refusal: "null" },
