@@ -63,6 +63,8 @@ const phases: Phase[] = [
   { title: "host self-check (a hand-written guest, no CPython)", kind: "suite",
     run: command([node, tsx, join(root, "host", "testdata", "check_fake_guest.ts")]) },
   { title: "node:test (TypeScript unit and end-to-end tests)", kind: "suite", run: nodeTest(testFiles) },
+  { title: "fuzz: 300 inputs, seed 7 (npm run fuzz; docs/robustness.md)", kind: "suite",
+    run: command([node, tsx, join(root, "tests", "fuzz", "run.ts"), "--count", "300", "--seed", "7", "--time-limit", "600"]) },
   // The runtime contract again, on the pre-initialised image.
   { title: "node:test on dist/runtime-preinit.wasm (contract suites)", kind: "suite",
     run: nodeTest(contractSuites, { ERYX_AS_E2E_RUNTIME: join(root, "dist", "runtime-preinit.wasm") }) },
