@@ -2,10 +2,13 @@
 // its result is handed back (the callback ABI for the async exports).
 //
 // eryx hard-codes the export indices: execute=0, snapshot-state=1,
-// restore-state=2, clear-state=3, finalize-preinit=4 (sync).
+// restore-state=2, clear-state=3, finalize-preinit=4 (sync); the eryx 0.5
+// world adds set-result-variable=5 and answers execute with the
+// execute-output record (docs/eryx-0.5.md). Which world this is, the
+// bindings' metadata says.
 
-import { Cx, cxFree, cxNew, popList, popString, pushBytes, pushCase, pushString } from "./abi/value-stack";
-import { exportFunc } from "./abi/metadata";
+import { Cx, cxFree, cxNew, popList, popString, pushBytes, pushCase, pushFields, pushString } from "./abi/value-stack";
+import { exportFunc, KIND_RECORD, KIND_RESULT, resultType, typeIndex, typeKind } from "./abi/metadata";
 import { CALLBACK_EXIT, CALLBACK_POLL, CALLBACK_WAIT, CALLBACK_YIELD, EVENT_SUBTASK, resetAdapterState, STATUS_RETURNED } from "./abi/intrinsics";
 import { liftInvokeResult, popInvokeResult, resolveImports } from "./abi/imports";
 import { currentWaitableSet, pendingSubtasks, releaseWaitableSet, unpark } from "./async/subtasks";
@@ -20,8 +23,8 @@ import {
 } from "./python/interpreter";
 import { MODE_POLL, MODE_WAIT, STATUS_ERROR, STATUS_OK, STATUS_PENDING } from "./python/glue-codes";
 import {
-  decref, PyBytes_AsStringAndSize, PyBytes_FromStringAndSize, PyLong_AsLong, PyLong_FromLong, PyLong_FromUnsignedLong, PyTuple_New,
-  PyTuple_SetItem, PyUnicode_FromStringAndSize,
+  decref, Py_IncRef, PyBytes_AsStringAndSize, PyErr_Clear, PyBytes_FromStringAndSize, PyLong_AsLong, PyLong_FromLong, PyLong_FromUnsignedLong, PyTuple_New,
+  PyTuple_GetItem, PyTuple_SetItem, PyUnicode_FromStringAndSize,
 } from "./python/cpython";
 
 const EXPORT_EXECUTE: u32 = 0;
@@ -29,6 +32,8 @@ const EXPORT_SNAPSHOT_STATE: u32 = 1;
 const EXPORT_RESTORE_STATE: u32 = 2;
 const EXPORT_CLEAR_STATE: u32 = 3;
 const EXPORT_FINALIZE_PREINIT: u32 = 4;
+const EXPORT_SET_RESULT_VARIABLE: u32 = 5;
+const EXECUTE_OUTPUT_FIELDS: u32 = 4; // stdout, stderr, result-json, result-error
 
 const RESULT_OK: u32 = 0;
 const RESULT_ERR: u32 = 1;
@@ -39,6 +44,9 @@ let restoreFn: usize = 0;
 let clearFn: usize = 0;
 let resumeFn: usize = 0;
 let resolveFn: usize = 0;
+let setResultVariableFn: usize = 0;
+// The eryx 0.5 world: execute returns result<execute-output, string>.
+let outputRecord = false;
 
 // The one export that may be suspended at a time (eryx serialises calls).
 let suspendedCx: usize = 0;
@@ -58,6 +66,19 @@ export function initialize(): void {
   clearFn = glueFunction("clear");
   resumeFn = glueFunction("resume");
   resolveFn = glueFunction("resolve");
+  setResultVariableFn = glueFunction("set_result_variable");
+  outputRecord = executeReturnsRecord();
+  if (outputRecord) {
+    callGlue(glueFunction("use_output_record"), PyTuple_New(0), outcome);
+    decref(outcome.value);
+  }
+}
+
+/** Whether the world's execute answers `result<record, _>` (the eryx 0.5 world's execute-output). */
+function executeReturnsRecord(): bool {
+  let f = exportFunc(EXPORT_EXECUTE);
+  if (f === null || typeKind(f.result) != KIND_RESULT) return false;
+  return typeKind(resultType(typeIndex(f.result)).ok) == KIND_RECORD;
 }
 
 export function exportStart(which: u32): usize {
@@ -93,6 +114,7 @@ export function exportAsyncCall(cxPtr: usize, which: u32): u32 {
   if (which == EXPORT_SNAPSHOT_STATE) snapshotState(cx);
   else if (which == EXPORT_RESTORE_STATE) restoreState(cx);
   else if (which == EXPORT_CLEAR_STATE) clearState(cx);
+  else if (which == EXPORT_SET_RESULT_VARIABLE) setResultVariable(cx);
   else fatal("export " + which.toString() + " is not asynchronous");
   return finish(cx, which);
 }
@@ -155,7 +177,8 @@ function settle(cx: Cx, which: u32): u32 {
     outcome.error = "eryx-as runtime error: Python waits for a host callback, but none is in flight";
   }
   setExecuteScope(false);
-  pushStringResult(cx, outcome);
+  if (outputRecord) pushExecuteOutput(cx, outcome);
+  else pushStringResult(cx, outcome);
   releaseWaitableSet();
   return finish(cx, which);
 }
@@ -190,6 +213,29 @@ function pushStringResult(cx: Cx, o: Outcome): void {
   if (len == NOT_TEXT) { pushErrText(cx, takeErrorText("result is not valid text")); return; }
   if (len == NO_MEMORY) { pushErrText(cx, "the result is too large to copy out of the sandbox's memory"); return; }
   pushCase(cx, o.status == STATUS_OK ? RESULT_OK : RESULT_ERR, true);
+}
+
+/**
+ * Pushes `result<execute-output, string>` from an outcome whose value is the
+ * glue's (stdout, stderr, result-json, result-error) tuple (or an error text).
+ */
+function pushExecuteOutput(cx: Cx, o: Outcome): void {
+  if (o.error !== null || o.status != STATUS_OK) { pushStringResult(cx, o); return; }
+  let fields = o.value;
+  for (let i: u32 = 0; i < EXECUTE_OUTPUT_FIELDS; i++) {
+    let str = PyTuple_GetItem(fields, <isize>i);
+    if (str) Py_IncRef(str); // pushPyStr releases what it is given
+    let len = str ? pushPyStr(cx, str) : NOT_TEXT;
+    if (len < 0) {
+      // Fields already pushed stay on the cx: cxFree releases them.
+      decref(fields);
+      pushErrText(cx, len == NO_MEMORY ? "the output is too large to copy out of the sandbox's memory" : takeErrorText("output is not valid text"));
+      return;
+    }
+  }
+  decref(fields);
+  pushFields(cx, EXECUTE_OUTPUT_FIELDS);
+  pushCase(cx, RESULT_OK, true);
 }
 
 const NOT_TEXT: isize = -1;
@@ -253,6 +299,17 @@ function restoreState(cx: Cx): void {
   if (outcome.status != STATUS_OK) { pushStringResult(cx, outcome); return; }
   decref(outcome.value);
   pushCase(cx, RESULT_OK, false);
+}
+
+/** set-result-variable (eryx 0.5 world): completes at once, returns nothing. */
+function setResultVariable(cx: Cx): void {
+  let len = popString(cx, scratch);
+  let ptr = load<usize>(scratch);
+  if (!interpreterReady()) return;
+  let name = newStr(ptr, len);
+  if (!name) { PyErr_Clear(); return; } // a WIT string is valid UTF-8: not reached in practice
+  callGlue(setResultVariableFn, tuple1(name), outcome);
+  decref(outcome.value);
 }
 
 function clearState(cx: Cx): void {

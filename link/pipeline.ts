@@ -17,11 +17,28 @@ import { writeWithStackCharges } from "./stack-charges.ts";
 export const RUNTIME_LIBRARY = "liberyx_runtime.so";
 export const BINDINGS_LIBRARY = "liberyx_bindings.so";
 
+/**
+ * The worlds the one runtime links for (docs/eryx-0.5.md): the WIT directory
+ * its bindings come from and the default output. The runtime tells them apart
+ * by the bindings' metadata, so nothing else in the link differs.
+ */
+export const WORLDS = {
+  "eryx-0.1": { witDir: "wit", output: "runtime.wasm" },
+  "eryx-0.5": { witDir: join("wit", "eryx-0.5"), output: "runtime-eryx-0.5.wasm" },
+} as const;
+export type WorldName = keyof typeof WORLDS;
+
+export function isWorldName(name: string): name is WorldName {
+  return Object.hasOwn(WORLDS, name);
+}
+
 export interface LinkOptions {
   root: string;
   /** Where build intermediates go (default build/). */
   buildDir?: string;
-  /** The component (default dist/runtime.wasm). */
+  /** The world to link for (default eryx-0.1, wit/runtime.wit). */
+  world?: WorldName;
+  /** The component (default dist/ + the world's output name). */
   output?: string;
   /** Native extension modules, linked dl-openable at their guest paths (link/extensions.ts). */
   extensions?: ExtensionLibrary[];
@@ -56,9 +73,9 @@ export async function buildRuntimeLibrary(root: string, outPath: string): Promis
   return report;
 }
 
-/** Stage: wit/ → liberyx_bindings.so, naming our library as its interpreter. */
-export function buildBindings(wasmTools: string, root: string, outPath: string): void {
-  runWasmTools(wasmTools, "bindings", ["wit-dylib", join(root, "wit"), "--interpreter", RUNTIME_LIBRARY, "-o", outPath, "/dev/null"]);
+/** Stage: the world's WIT directory → liberyx_bindings.so, naming our library as its interpreter. */
+export function buildBindings(wasmTools: string, root: string, outPath: string, world: WorldName = "eryx-0.1"): void {
+  runWasmTools(wasmTools, "bindings", ["wit-dylib", join(root, WORLDS[world].witDir), "--interpreter", RUNTIME_LIBRARY, "-o", outPath, "/dev/null"]);
 }
 
 /** Stage: all libraries → one component, in eryx's order (docs/toolchain.md §4; extensions last, dl-openable). */
@@ -83,7 +100,8 @@ export function linkedMemoryBase(wasmTools: string, component: string, library: 
 export async function link(options: LinkOptions): Promise<LinkResult> {
   const root = options.root;
   const buildDir = options.buildDir ?? join(root, "build");
-  const output = options.output ?? join(root, "dist", "runtime.wasm");
+  const world = options.world ?? "eryx-0.1";
+  const output = options.output ?? join(root, "dist", WORLDS[world].output);
   mkdirSync(buildDir, { recursive: true });
   mkdirSync(join(output, ".."), { recursive: true });
 
@@ -117,9 +135,12 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
   runWasmTools(wasmTools, "runtime", ["validate", runtimeLibrary]);
   done(`${RUNTIME_LIBRARY} ${formatBytes(statSync(runtimeLibrary).size)}, static data ${formatBytes(relocation.memorySize)}, ${relocation.codeRelocations} code + ${relocation.dataRelocations} data + ${relocation.globalRelocations} global relocations`);
 
-  done = stage("bindings", "wasm-tools wit-dylib");
-  const bindings = join(buildDir, BINDINGS_LIBRARY);
-  buildBindings(wasmTools, root, bindings);
+  done = stage("bindings", `wasm-tools wit-dylib, world ${world} (${WORLDS[world].witDir})`);
+  // One directory per world, so links for the two worlds never share a bindings file.
+  const bindingsDir = world === "eryx-0.1" ? buildDir : join(buildDir, world);
+  mkdirSync(bindingsDir, { recursive: true });
+  const bindings = join(bindingsDir, BINDINGS_LIBRARY);
+  buildBindings(wasmTools, root, bindings, world);
   done(BINDINGS_LIBRARY);
 
   if (inspected.length) {

@@ -9,9 +9,19 @@ The runtime calls the entry points below. Each answers ``(status, value)``
 (codes.py) and never raises.
 """
 
-from .execute import execute, resume
+from .execute import execute, resume, set_result_variable, use_output_record
 from .image import image_objects
 from .loop import resolve
 from .state import clear, restore, snapshot
 
-__all__ = ["clear", "execute", "image_objects", "resolve", "restore", "resume", "snapshot"]
+__all__ = [
+    "clear",
+    "execute",
+    "image_objects",
+    "resolve",
+    "restore",
+    "resume",
+    "set_result_variable",
+    "snapshot",
+    "use_output_record",
+]

@@ -18,6 +18,46 @@ from .user import USER_FILENAME, format_error, user_globals
 _CO_COROUTINE = 0x80
 
 
+class _World:
+    """What the linked world asks of execute (docs/eryx-0.5.md).
+
+    The 0.1.0 world: stdout only. The eryx 0.5 world: the execute-output
+    record, stdout and stderr apart plus the result variable as JSON.
+    """
+
+    output_record = False
+    result_variable = "result"
+
+
+_world = _World()
+
+
+def use_output_record():
+    """Called once by the runtime when the world's execute returns execute-output."""
+    _world.output_record = True
+    return (OK, None)
+
+
+def set_result_variable(name):
+    """The set-result-variable export: the global captured as result-json after each run."""
+    _world.result_variable = str(name)
+    return (OK, None)
+
+
+def _result_json():
+    """(result-json, result-error): ("", "") when the variable is not set."""
+    name = _world.result_variable
+    if name not in user_globals:
+        return ("", "")
+    import json  # only the 0.5 world pays for it, and only when a result is set
+
+    try:
+        # allow_nan=False: Infinity/NaN are not JSON, the host would get text it cannot parse.
+        return (json.dumps(user_globals[name], allow_nan=False), "")
+    except Exception as exc:  # noqa: BLE001 - any failure to encode is reported, never raised
+        return ("", f"result variable {name!r} is not JSON-serializable: {type(exc).__name__}: {exc}")
+
+
 class Capture:
     """sys.stdout/sys.stderr redirected into buffers for one run, kept across suspensions."""
 
@@ -32,7 +72,10 @@ class Capture:
 
     def ok(self):
         self._restore()
-        return (OK, self.out.getvalue().rstrip("\n"))
+        stdout = self.out.getvalue().rstrip("\n")
+        if not _world.output_record:
+            return (OK, stdout)
+        return (OK, (stdout, self.err.getvalue().rstrip("\n"), *_result_json()))
 
     def error(self, exc):
         self._restore()
