@@ -99,8 +99,12 @@ check("errors", JSON.stringify(e) === JSON.stringify([
   "ok:not json {", "ok:5", 'ok:{"count":1,"greeting":"hello"}', 'ok:{"status":200,"url":"u"}', "",
 ]), e);
 const lim = (get("limit").value ?? "").trim().split("\n");
-check("limit", lim.length === 1001 && lim[999].endsWith('{"echo":"x"}') &&
-  lim[1000].endsWith("err:Callback limit exceeded (1000 invocations)") && get("limit").callbacks.length === 1001, lim.slice(-2));
+// All 1001 invokes start at once, so which one the host counts last depends on
+// the order their requests reach the handler: exactly one is refused.
+const limitErrors = lim.filter((l) => l.endsWith("err:Callback limit exceeded (1000 invocations)"));
+const limitOks = lim.filter((l) => l.endsWith('ok:{"echo":"x"}'));
+check("limit", lim.length === 1001 && limitErrors.length === 1 && limitOks.length === 1000 &&
+  get("limit").callbacks.length === 1001, { errors: limitErrors.length, oks: limitOks.length, last: lim.slice(-2) });
 check("trap", !get("trap").ok && (get("trap").error ?? "").startsWith("WASM execution error: ") &&
   (get("trap").error ?? "").includes("unreachable"), get("trap").error);
 check("session re-instantiated after trap", get("after-trap").ok && get("after-trap").instantiate_ms !== null, get("after-trap"));
