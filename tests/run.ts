@@ -68,9 +68,11 @@ const phases: Phase[] = [
   // The runtime contract again, on the pre-initialised image.
   { title: "node:test on dist/runtime-preinit.wasm (contract suites)", kind: "suite",
     run: nodeTest(contractSuites, { ERYX_AS_E2E_RUNTIME: join(root, "dist", "runtime-preinit.wasm") }) },
-  // The same contract suites on the Node host (node-host/, jco on the pinned Node 26), on both images.
-  { title: "node:test on the Node host, dist/runtime.wasm (contract suites)", kind: "suite",
-    run: nodeTest(contractSuites, { ERYX_AS_E2E_HOST: "node" }) },
+  // The same contract suites on the Node host (node-host/, jco on the pinned
+  // Node 26), on the pre-initialised image: on the plain one every one-shot
+  // execute starts CPython in V8's baseline tier (176 s for the suites against
+  // 54 s, same CI run), which would push CI past its 20-minute budget; the
+  // plain image runs on the Node host in node-host/tests below.
   { title: "node:test on the Node host, dist/runtime-preinit.wasm (contract suites)", kind: "suite",
     run: nodeTest(contractSuites, { ERYX_AS_E2E_HOST: "node", ERYX_AS_E2E_RUNTIME: join(root, "dist", "runtime-preinit.wasm") }) },
   // The Node host's own tests (escape attempts, isolation, library API) run on the pinned Node 26 itself.

@@ -2,8 +2,7 @@
 // (`link()` with `preinit`, what `npm run link -- --preinit --preimport …`
 // runs) writes a normal component and a pre-initialised copy into
 // build/preinit-e2e/; the copy is run through the reference host like the
-// normal one. The instantiate → first result timings of both are printed
-// (a measurement, not asserted).
+// normal one. How much sooner it answers is measured by `npm run bench`.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -123,30 +122,4 @@ test("a failing pre-import fails the stage and writes no component", async () =>
     /importing json, no_such_module_xyz failed during pre-init: .*No module named 'no_such_module_xyz'/s,
   );
   assert.equal(existsSync(output), false);
-});
-
-test("measurement: instantiate → first result, normal vs pre-initialised (printed, not asserted)", async () => {
-  const normal = await Host.start([], NORMAL);
-  try {
-    const rounds = 5;
-    const measure = async (h: Host) => {
-      const rows: { instantiate: number; elapsed: number }[] = [];
-      await h.execute("print(1+1)"); // warm-up (compilation happened at start; this maps the image)
-      for (let i = 0; i < rounds; i++) {
-        const r = await h.execute("print(1+1)");
-        assert.equal(r.value, "2");
-        rows.push({ instantiate: r.instantiate_ms!, elapsed: r.elapsed_ms });
-      }
-      const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
-      return { instantiate: median(rows.map((r) => r.instantiate)), elapsed: median(rows.map((r) => r.elapsed)), total: median(rows.map((r) => r.instantiate + r.elapsed)) };
-    };
-    const n = await measure(normal);
-    const p = await measure(host);
-    const fmt = (m: { instantiate: number; elapsed: number; total: number }) =>
-      `instantiate ${m.instantiate.toFixed(1)} ms + execute ${m.elapsed.toFixed(1)} ms = ${m.total.toFixed(1)} ms`;
-    process.stdout.write(`[preinit] median of ${rounds} fresh instances, print(1+1):\n` +
-      `[preinit]   normal          ${fmt(n)}\n[preinit]   pre-initialised ${fmt(p)} (pre-imported: ${PREIMPORTS.join(", ")})\n`);
-  } finally {
-    await normal.close();
-  }
 });
