@@ -41,16 +41,28 @@ function writeText(text: string): void {
   __release(changetype<usize>(bytes));
 }
 
+/** New reference. */
+// @ts-ignore: decorator
+@external("env", "PyObject_Repr") declare function PyObject_Repr(obj: usize): usize;
+// @ts-ignore: decorator
+@external("env", "PyUnicode_GetLength") declare function PyUnicode_GetLength(str: usize): isize;
+
 /**
  * `<context>: <str(exception)>` of the pending Python exception (cleared),
- * for messages. `context` is a literal; the result is the caller's to free
- * (`__release`; it is `context` itself when no exception is pending).
+ * for messages, or `<context>: <repr(exception)>` when its str is empty (a
+ * bare `MemoryError()` would say nothing). `context` is a literal; the
+ * result is the caller's to free (`__release`; it is `context` itself when
+ * no exception is pending).
  */
 export function takeErrorText(context: string): string {
   let exc = PyErr_GetRaisedException();
   if (!exc) return context;
   let text = context;
   let str = PyObject_Str(exc);
+  if (str && PyUnicode_GetLength(str) == 0) {
+    decref(str);
+    str = PyObject_Repr(exc);
+  }
   if (str) {
     let detail = utf8ToString(str);
     let prefix = context + ": ";

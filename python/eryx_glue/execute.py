@@ -13,7 +13,7 @@ import types
 
 from . import callbacks, loop, tracing
 from .codes import ERROR, OK
-from .user import USER_FILENAME, format_error, user_globals
+from .user import USER_FILENAME, format_error, keep_reserve, user_globals
 
 _CO_COROUTINE = 0x80
 
@@ -90,6 +90,7 @@ def execute(code):
     """Runs user code in G. Ok: stdout without trailing newlines; error: stderr + traceback."""
     if "\0" in code:
         return (ERROR, "Invalid code string: contains null bytes")
+    keep_reserve()
     callbacks.refresh()
     capture = Capture()
     tracing.start()

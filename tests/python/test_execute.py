@@ -49,6 +49,26 @@ class ExecuteTest(GlueTest):
         self.assertIn('File "<user>", line 2, in f', text)
         self.assertTrue(text.endswith("ValueError: bad\n"), text)
 
+    def test_a_traceback_over_1000_frames_keeps_its_first_and_last_100(self):
+        import sys
+
+        self.addCleanup(sys.setrecursionlimit, sys.getrecursionlimit())
+        text = self.error(
+            "import sys\nsys.setrecursionlimit(3000)\ndef a(n):\n    return b(n)\ndef b(n):\n    return a(n + 1)\na(0)"
+        )
+        # a and b alternate, so CPython's folding of repeated lines leaves all 200 frames
+        # (the innermost few may be the glue's tracing, which met the limit first).
+        self.assertEqual(text.count('\n  File "'), 200, text[-3000:])
+        self.assertTrue(text.startswith('Traceback (most recent call last):\n  File "<user>", line 7, in <module>\n'))
+        self.assertRegex(
+            text, r"RecursionError: [^\n]+\n\(\d+ frames in the middle of this traceback of \d+ are not shown\)\n$"
+        )
+
+    def test_a_traceback_of_1000_frames_or_fewer_is_whole(self):
+        text = self.error("def a(n):\n    return b(n) if n < 400 else 1 / 0\ndef b(n):\n    return a(n + 1)\na(0)")
+        self.assertEqual(text.count('File "<user>"'), 802)
+        self.assertNotIn("not shown", text)
+
 
 if __name__ == "__main__":
     unittest.main()
