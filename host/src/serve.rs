@@ -1,6 +1,7 @@
 //! `--serve`: a JSON-lines protocol on stdin/stdout.
 //!
-//! One request per line, one response line per request (flushed), until EOF.
+//! One request per line, one response line per request (flushed), until EOF;
+//! a line that is not UTF-8 or not a JSON object gets an error response.
 //! Request: `{"id": any, "op": str, "code"?: str, "session"?: str, "hex"?: str}`;
 //! ops: execute, snapshot, restore, clear, finalize_preinit, drop (a session),
 //! info (`{"load_ms", "use_cache"}`: how long loading the component took).
@@ -76,12 +77,20 @@ pub async fn serve(runtime: Runtime) -> anyhow::Result<()> {
         runtime,
         sessions: HashMap::new(),
     };
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    while let Some(line) = lines.next_line().await? {
-        if line.trim().is_empty() {
-            continue;
+    let mut input = BufReader::new(tokio::io::stdin());
+    let mut bytes = Vec::new();
+    loop {
+        bytes.clear();
+        if input.read_until(b'\n', &mut bytes).await? == 0 {
+            break;
         }
-        let response = server.handle_line(&line).await;
+        // A line that is not UTF-8 is answered like any other bad request:
+        // the host stays up for the next line (and the sessions in it).
+        let response = match std::str::from_utf8(&bytes) {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => server.handle_line(line).await,
+            Err(e) => Response::new(Value::Null).fail(format!("invalid request: not UTF-8: {e}")),
+        };
         let mut out = std::io::stdout().lock();
         serde_json::to_writer(&mut out, &response.to_json())?;
         out.write_all(b"\n")?;
