@@ -207,8 +207,11 @@ const TOKENS = ["(", ")", "[", "]", ":", "\n", "    ", "await ", "yield ", "lamb
 
 /** A mutation of `code`: deletions, duplications, splices, token and number substitutions. */
 export function mutate(rng: Rng, code: string, other: string): string {
-  // Unbounded numbers only where no loop, sleep or allocation can take them.
-  const risky = /range|while|sleep|\*|bytearray|repeat/.test(code);
+  // Unbounded numbers only where no loop, sleep, allocation or power can take
+  // them, in the code and again after each step: a big number put in by one
+  // step is a power (`2**63`), and another big number in its exponent
+  // (`2**63**63`) would never finish.
+  const risky = (text: string) => /range|while|sleep|\*|bytearray|repeat/.test(text);
   let out = code;
   for (let n = rng.between(1, 3); n > 0; n--) {
     const at = rng.below(out.length + 1);
@@ -222,7 +225,7 @@ export function mutate(rng: Rng, code: string, other: string): string {
         out = out.slice(0, at) + other.slice(from, from + rng.below(60)) + out.slice(at);
         break;
       }
-      case 4: out = out.replace(/\d+/, rng.pick(risky ? SMALL_NUMBERS : [...SMALL_NUMBERS, ...BIG_NUMBERS])); break;
+      case 4: out = out.replace(/\d+/, rng.pick(risky(code) || risky(out) ? SMALL_NUMBERS : [...SMALL_NUMBERS, ...BIG_NUMBERS])); break;
       default: {
         const lines = out.split("\n");
         lines.splice(rng.below(lines.length), 0, lines[rng.below(lines.length)]);

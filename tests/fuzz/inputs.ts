@@ -11,7 +11,7 @@ export type Input =
   | { op: "snapshot"; origin: string }
   | { op: "clear"; origin: string };
 
-const SNAPSHOT_MAGIC = [0x45, 0x52, 0x59, 0x58, 0x41, 0x53, 0x01]; // b"ERYXAS\x01" (python/_eryx_state.py)
+const SNAPSHOT_MAGIC = [0x45, 0x52, 0x59, 0x58, 0x41, 0x53, 0x01]; // b"ERYXAS\x01" (SNAPSHOT_MAGIC in python/eryx_glue/state.py)
 
 /** Pickles (protocol 0 text) that run a callable while being loaded. */
 const CRAFTED_PICKLES = [
