@@ -11,7 +11,10 @@
 //    but a million frames take seconds to unwind and report, so
 //    `sys.setrecursionlimit` becomes a built-in of ours that clamps to
 //    MAX_RECURSION_LIMIT. It is a C function, so user code finds no
-//    reference to the original in it; the original is dropped.
+//    reference to the original in it; the original is dropped. It also
+//    keeps the limit at MIN_RECURSION_LIMIT or more: the glue runs every
+//    execute, error report and snapshot under the same limit, and below
+//    about 16 it could do none of them, so the session was lost for good.
 
 import { decref, newNone, PyDict_GetItemString, PyErr_Clear, PyErr_Occurred, PyErr_SetString, PyLong_AsLong } from "./cpython";
 import { calloc } from "../libc";
@@ -35,6 +38,8 @@ import { writeStderr } from "./interpreter";
 
 /** The highest recursion limit user code can set: a recursion this deep fails and is reported in about 2 s (100 000: 9 s). */
 export const MAX_RECURSION_LIMIT: i32 = 20_000;
+/** The lowest: the glue's own calls (running code, formatting a traceback, importing, snapshots) need about 16 levels; 100 leaves room. */
+export const MIN_RECURSION_LIMIT: i32 = 100;
 
 /**
  * C-stack budget in bytes: what the charged paths may use, out of the
@@ -95,8 +100,8 @@ function installRecursionCap(): bool {
   store<usize>(def, cstrForever("setrecursionlimit"), 0);
   store<u32>(def, nativeSetRecursionLimit.index, 4);
   store<i32>(def, METH_O, 8);
-  store<usize>(def, cstrForever("setrecursionlimit(limit, /)\n--\n\nSet the maximum depth of the Python interpreter stack; in the sandbox at most "
-    + MAX_RECURSION_LIMIT.toString() + " (a higher limit is lowered to that)."), 12);
+  store<usize>(def, cstrForever("setrecursionlimit(limit, /)\n--\n\nSet the maximum depth of the Python interpreter stack; in the sandbox at least "
+    + MIN_RECURSION_LIMIT.toString() + " and at most " + MAX_RECURSION_LIMIT.toString() + " (a limit outside is moved to the nearer end)."), 12);
   lowLimitMessage = cstrForever("recursion limit must be greater or equal than 1");
   let fn = PyCFunction_NewEx(def, 0, 0);
   if (!fn) return false;
@@ -106,7 +111,7 @@ function installRecursionCap(): bool {
   return status == 0;
 }
 
-/** `sys.setrecursionlimit(limit)` (METH_O), clamped to MAX_RECURSION_LIMIT. */
+/** `sys.setrecursionlimit(limit)` (METH_O), clamped to [MIN_RECURSION_LIMIT, MAX_RECURSION_LIMIT]. */
 function nativeSetRecursionLimit(self: usize, limit: usize): usize {
   let n = PyLong_AsLong(limit); // TypeError or OverflowError, as the original raises them
   if (n == -1 && PyErr_Occurred()) return 0;
@@ -116,7 +121,7 @@ function nativeSetRecursionLimit(self: usize, limit: usize): usize {
     __release(name);
     return 0;
   }
-  Py_SetRecursionLimit(min(n, MAX_RECURSION_LIMIT));
+  Py_SetRecursionLimit(min(max(n, MIN_RECURSION_LIMIT), MAX_RECURSION_LIMIT));
   return newNone();
 }
 

@@ -104,11 +104,22 @@ for (const limit of ["10**4", "10**5", "10**6", "10**9"]) {
   }
 }
 
-test("robustness: sys.setrecursionlimit is capped at 20 000 and still checks its argument", async () => {
+test("robustness: sys.setrecursionlimit is kept between 100 and 20 000 and still checks its argument", async () => {
   const r = await host.execute(
     "import sys\nsys.setrecursionlimit(10**9)\nprint(sys.getrecursionlimit())\nsys.setrecursionlimit(5000)\nprint(sys.getrecursionlimit())\n" +
+    "sys.setrecursionlimit(1)\nprint(sys.getrecursionlimit())\n" +
     "for bad in (0, 'x', 2**40):\n    try:\n        sys.setrecursionlimit(bad)\n    except Exception as e:\n        print(type(e).__name__)");
-  assert.equal(r.value, "20000\n5000\nValueError\nTypeError\nOverflowError");
+  assert.equal(r.value, "20000\n5000\n100\nValueError\nTypeError\nOverflowError");
+});
+
+test("robustness: after sys.setrecursionlimit(1) the session still runs code, reports errors, calls back and snapshots", async () => {
+  // At a limit below about 16 the glue itself could not run: every later execute was an Err.
+  const s = freshSession();
+  assert.equal((await host.execute("import sys\nsys.setrecursionlimit(1)", s)).ok, true);
+  await errAndAlive("def f():\n    raise ValueError('x')\nf()", /File "<user>", line 2, in f\nValueError: x\n$/, s);
+  assert.equal((await host.execute("import json\nprint(json.dumps(await echo(message='hi')))", s)).value, '{"echo": "hi"}');
+  assert.equal((await host.request({ op: "snapshot", session: s })).ok, true);
+  await errAndAlive("def f(n):\n    return f(n + 1)\nf(0)", /RecursionError/, s);
 });
 
 // --- native recursion through deep data and deep source --------------------
