@@ -3,6 +3,18 @@
 //!
 //!   eryx05-host run <component.wasm> <python-stdlib-dir> <code>
 //!   eryx05-host link-rust-runtime <out.wasm>
+//!   eryx05-host --serve --runtime <component.wasm> --stdlib <dir> [--site-packages <dir>]...
+//!               [--net default|permissive] [--root-cert <cert.der>]... [--result-variable <name>]
+//!
+//! `--serve` speaks the reference host's JSON-lines protocol (serve.rs), so the e2e suites run
+//! through the eryx crate (tests/e2e/host.ts, ERYX_AS_E2E_HOST=eryx05).
+
+// The reference host's standard callbacks, shared as source: host/ is on wasmtime 40 and its own
+// workspace, so it cannot be a dependency here (docs/eryx-0.5.md).
+#[allow(dead_code)]
+#[path = "../../host/src/callbacks.rs"]
+mod callbacks;
+mod serve;
 
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -10,6 +22,9 @@ use std::path::PathBuf;
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--serve") {
+        return serve::serve(serve_options(&args[1..])?).await;
+    }
     match args.as_slice() {
         [cmd, wasm, stdlib, code] if cmd == "run" => run(wasm.into(), stdlib.into(), code).await,
         [cmd, out] if cmd == "link-rust-runtime" => link_rust_runtime(out.into()),
@@ -17,6 +32,36 @@ async fn main() -> Result<()> {
             "usage: eryx05-host run <component.wasm> <python-stdlib-dir> <code>\n       eryx05-host link-rust-runtime <out.wasm>"
         ),
     }
+}
+
+fn serve_options(args: &[String]) -> Result<serve::Options> {
+    let mut options = serve::Options {
+        runtime: PathBuf::from("dist/runtime-eryx-0.5.wasm"),
+        stdlib: PathBuf::from("dist/python-stdlib"),
+        site_packages: Vec::new(),
+        net: None,
+        result_variable: None,
+        root_certs: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--runtime" => options.runtime = value()?.into(),
+            "--stdlib" => options.stdlib = value()?.into(),
+            "--site-packages" => options.site_packages.push(value()?.into()),
+            "--net" => options.net = Some(value()?.clone()),
+            "--result-variable" => options.result_variable = Some(value()?.clone()),
+            "--root-cert" => {
+                let path = value()?;
+                options
+                    .root_certs
+                    .push(std::fs::read(path).with_context(|| format!("reading {path}"))?);
+            }
+            other => bail!("unknown --serve option {other}"),
+        }
+    }
+    Ok(options)
 }
 
 async fn run(wasm: PathBuf, stdlib: PathBuf, code: &str) -> Result<()> {

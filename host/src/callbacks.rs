@@ -50,7 +50,7 @@ impl std::fmt::Display for CallbackError {
 /// return raw non-JSON text on purpose.
 pub type Payload = String;
 
-type CallbackFuture = Pin<Box<dyn Future<Output = Result<Payload, CallbackError>> + Send>>;
+pub type CallbackFuture = Pin<Box<dyn Future<Output = Result<Payload, CallbackError>> + Send>>;
 type Handler = fn(Value) -> CallbackFuture;
 
 /// One registered callback.
@@ -66,6 +66,11 @@ impl CallbackDef {
     /// The schema as compact JSON, the form `list-callbacks` hands out.
     pub fn schema_json(&self) -> String {
         self.schema.to_string()
+    }
+
+    /// Runs the callback (eryx-host/, on the eryx 0.5 crate, shares this registry).
+    pub fn invoke(&self, args: Value) -> CallbackFuture {
+        (self.handler)(args)
     }
 }
 
