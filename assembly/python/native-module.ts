@@ -31,6 +31,7 @@ import { park } from "../async/subtasks";
 import { calloc } from "../libc";
 import { fatal, outOfMemory } from "../fatal";
 import { STATUS_ERROR, STATUS_OK, STATUS_PENDING } from "./glue-codes";
+import { registerWorldModule } from "./world-module";
 
 const METHOD_DEF_SIZE: usize = 16;
 const MODULE_DEF_SIZE: usize = 52;
@@ -75,6 +76,7 @@ export function registerEryxModule(): void {
   store<usize>(moduleDef, cstrForever("eryx-as runtime hooks (host callbacks and tracing)"), 24);
   store<usize>(moduleDef, methods, 32);
   if (PyImport_AppendInittab(cstrForever("_eryx"), initEryxModule.index) != 0) fatal("PyImport_AppendInittab(_eryx) failed");
+  registerWorldModule(); // _eryx_io: report-output and eryx:net (world-module.ts)
 }
 
 /** UTF-8 of tuple item `i` (a str); 0 with a Python exception set otherwise. */

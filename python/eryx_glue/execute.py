@@ -7,11 +7,10 @@ mode while a top-level ``await`` waits for the host (loop.py).
 
 import ast
 import asyncio
-import io
 import sys
 import types
 
-from . import callbacks, loop, tracing
+from . import callbacks, loop, output, tracing
 from .codes import ERROR, OK
 from .user import USER_FILENAME, format_error, keep_reserve, user_globals
 
@@ -63,8 +62,8 @@ class Capture:
 
     def __init__(self):
         self.saved = (sys.stdout, sys.stderr)
-        self.out = io.StringIO()
-        self.err = io.StringIO()
+        self.out = output.buffer(0)  # also streamed to report-output in the eryx 0.5 world
+        self.err = output.buffer(1)
         sys.stdout, sys.stderr = self.out, self.err
 
     def _restore(self):
