@@ -7,15 +7,21 @@ import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { ensureHostBuilt } from "../../host/sandbox.ts";
 import { nodeHostCli, nodeWithJspi } from "../../node-host/src/node-binary.ts";
+import { eryx05Runtime, eryxHostBinary } from "./eryx05.ts";
 
 export const root = join(import.meta.dirname, "..", "..");
 
 /**
  * Which host the e2e tests drive: the Rust reference host (default) or, with
  * ERYX_AS_E2E_HOST=node, the Node host (node-host/, on the pinned Node 26),
- * which speaks the same `--serve` protocol.
+ * or, with ERYX_AS_E2E_HOST=eryx05, the published eryx 0.5.0 crate
+ * (eryx-host/, the eryx 0.5 world, dist/runtime-eryx-0.5.wasm; built by
+ * `npm run test:eryx-0.5`, tests/e2e/eryx05.ts); all speak the same `--serve` protocol.
  */
-export const hostKind: "rust" | "node" = process.env.ERYX_AS_E2E_HOST === "node" ? "node" : "rust";
+export const hostKind: "rust" | "node" | "eryx05" =
+  process.env.ERYX_AS_E2E_HOST === "node" ? "node" : process.env.ERYX_AS_E2E_HOST === "eryx05" ? "eryx05" : "rust";
+/** The world the host runs: eryx 0.5 (execute-output, fresh instance per execute) or 0.1.0. */
+export const world: "0.1.0" | "eryx-0.5" = hostKind === "eryx05" ? "eryx-0.5" : "0.1.0";
 
 export interface TraceEvent { lineno: number; event: Record<string, unknown>; context: unknown }
 export interface CallbackRecord { name: string; args: string; start_ms: number; end_ms: number | null }
@@ -30,6 +36,11 @@ export interface Response {
   elapsed_ms: number;
   peak_memory_bytes: number;
   instantiate_ms: number | null;
+  /** eryx 0.5 world only (eryx-host/): the execute-output's other fields, and what report-output streamed ([stream, text]). */
+  stderr?: string | null;
+  result?: string | null;
+  result_error?: string | null;
+  output?: [number, string][];
 }
 
 export interface Request {
@@ -68,11 +79,13 @@ export class Host {
    * named by ERYX_AS_E2E_RUNTIME (npm test runs the suite again on the
    * pre-initialised image that way).
    */
-  static async start(args: string[] = [], runtime = process.env.ERYX_AS_E2E_RUNTIME ?? join(root, "dist", "runtime.wasm"), kind = hostKind): Promise<Host> {
+  static async start(args: string[] = [], runtime = process.env.ERYX_AS_E2E_RUNTIME ?? (hostKind === "eryx05" ? eryx05Runtime : join(root, "dist", "runtime.wasm")), kind = hostKind): Promise<Host> {
     const serveArgs = ["--serve", "--runtime", runtime, "--stdlib", join(root, "dist", "python-stdlib"), ...args];
     const child = kind === "node"
       ? spawn(nodeWithJspi(), [nodeHostCli, ...serveArgs], { cwd: root })
-      : spawn(await ensureHostBuilt(), serveArgs, { cwd: root });
+      : kind === "eryx05"
+        ? spawn(eryxHostBinary, serveArgs, { cwd: root })
+        : spawn(await ensureHostBuilt(), serveArgs, { cwd: root });
     return new Host(child);
   }
 
