@@ -12,7 +12,7 @@ import types
 
 from . import callbacks, loop, output, tracing
 from .codes import ERROR, OK
-from .user import USER_FILENAME, format_error, keep_reserve, user_globals
+from .user import USER_FILENAME, error_text, keep_reserve, user_globals
 
 _CO_COROUTINE = 0x80
 
@@ -78,7 +78,7 @@ class Capture:
 
     def error(self, exc):
         self._restore()
-        return (ERROR, self.err.getvalue() + format_error(exc))
+        return (ERROR, error_text(exc, self.err))
 
 
 def _compile(code):

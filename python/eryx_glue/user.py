@@ -111,4 +111,17 @@ def format_error(exc):
         return OUT_OF_MEMORY_TEXT
 
 
+def error_text(exc, stderr):
+    """What the run wrote to ``stderr`` (a StringIO), then the error text of ``exc``.
+
+    When the two do not fit in memory together (a run that wrote tens of MB
+    to stderr under the host's limit), the error text comes without them.
+    """
+    text = format_error(exc)
+    try:
+        return stderr.getvalue() + text
+    except MemoryError:
+        return text
+
+
 keep_reserve()

@@ -194,6 +194,14 @@ test("robustness: memory filled to the last small block, then an exception, is a
 });
 
 
+test("robustness: 40 MB written to stderr under the 128 MiB limit, then an exception: the traceback, without the stderr text", async () => {
+  // stderr and the traceback joined did not fit: the glue's own MemoryError came back as "eryx-as runtime error: ".
+  const r = await host.execute("import sys\nsys.stderr.write('x' * (40 * 2**20))\nraise ValueError('after')");
+  assertNoTrap(r, "stderr");
+  assert.equal(r.ok, false);
+  assert.match(r.error!, /^Traceback \(most recent call last\):\n {2}File "<user>", line 3, in <module>\nValueError: after\n$/);
+});
+
 // --- hostile callback answers -----------------------------------------------
 
 const answers: [string, string, RegExp][] = [
