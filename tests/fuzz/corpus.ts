@@ -239,7 +239,10 @@ export function mutate(rng: Rng, code: string, other: string): string {
       }
     }
   }
-  // A mutation must not turn a bounded loop into an endless one.
+  // A mutation must not turn a bounded loop into an endless one,
   if (/while/.test(out) && !/while/.test(code)) out = out.replace(/while/g, "if");
-  return out;
+  // nor a power into one that never finishes: a tower (`2**63**63`, from a
+  // duplicated `**63`) or an exponent grown past a million by duplicated digits.
+  out = out.replace(/(\*\*\s*\d+\s*)\*\*/g, "$1*");
+  return out.replace(/\*\*(\s*)(\d{7,})/g, (power, space: string, digits: string) => (code.includes(power) ? power : `**${space}${digits.slice(0, 6)}`));
 }
