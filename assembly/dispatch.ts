@@ -9,7 +9,7 @@
 
 import { Cx, cxFree, cxNew, popList, popString, pushBytes, pushCase, pushFields, pushString } from "./abi/value-stack";
 import { exportFunc, KIND_RECORD, KIND_RESULT, resultType, typeIndex, typeKind } from "./abi/metadata";
-import { CALLBACK_EXIT, CALLBACK_POLL, CALLBACK_WAIT, CALLBACK_YIELD, EVENT_SUBTASK, resetAdapterState, STATUS_RETURNED } from "./abi/intrinsics";
+import { CALLBACK_EXIT, CALLBACK_POLL, CALLBACK_WAIT, CALLBACK_YIELD, EVENT_NONE, EVENT_SUBTASK, resetAdapterState, STATUS_RETURNED, waitableSetPoll } from "./abi/intrinsics";
 import { liftInvokeResult, popInvokeResult, resolveImports } from "./abi/imports";
 import { currentWaitableSet, pendingSubtasks, releaseWaitableSet, unpark } from "./async/subtasks";
 import { setExecuteScope } from "./python/native-module";
@@ -43,7 +43,7 @@ let snapshotFn: usize = 0;
 let restoreFn: usize = 0;
 let clearFn: usize = 0;
 let resumeFn: usize = 0;
-let resolveFn: usize = 0;
+let wakeFn: usize = 0;
 let setResultVariableFn: usize = 0;
 // The eryx 0.5 world: execute returns result<execute-output, string>.
 let outputRecord = false;
@@ -65,7 +65,7 @@ export function initialize(): void {
   restoreFn = glueFunction("restore");
   clearFn = glueFunction("clear");
   resumeFn = glueFunction("resume");
-  resolveFn = glueFunction("resolve");
+  wakeFn = glueFunction("wake");
   setResultVariableFn = glueFunction("set_result_variable");
   outputRecord = executeReturnsRecord();
   if (outputRecord) {
@@ -129,15 +129,18 @@ export function exportAsyncCallback(event: u32, handle: u32, payload: u32, which
   let cx = changetype<Cx>(suspendedCx);
   suspendedCx = 0;
   setExecuteScope(true);
-  if (event == EVENT_SUBTASK && payload == STATUS_RETURNED) deliverSubtaskResult(handle);
-  callGlue(resumeFn, PyTuple_New(0), outcome);
+  if (!(event == EVENT_SUBTASK && payload == STATUS_RETURNED && wake(handle))) callGlue(resumeFn, PyTuple_New(0), outcome);
   return settle(cx, which);
 }
 
-/** Lifts the result of a returned subtask and resolves its Python future. */
-function deliverSubtaskResult(subtask: u32): void {
+/**
+ * Lifts the result of a returned subtask and hands it to the glue's `wake`,
+ * which resolves its Python future and steps the loop (one call into Python
+ * per returned callback). False if the subtask is not ours.
+ */
+function wake(subtask: u32): bool {
   let callCx = unpark(subtask, scratch);
-  if (!callCx) return;
+  if (!callCx) return false;
   liftInvokeResult(callCx, load<usize>(scratch));
   let ok = popInvokeResult(changetype<Cx>(callCx), scratch, scratch + 4);
   let text = PyUnicode_FromStringAndSize(load<usize>(scratch), <isize>load<usize>(scratch + 4));
@@ -147,8 +150,8 @@ function deliverSubtaskResult(subtask: u32): void {
   PyTuple_SetItem(args, 0, PyLong_FromUnsignedLong(subtask));
   PyTuple_SetItem(args, 1, PyLong_FromLong(ok ? 1 : 0));
   PyTuple_SetItem(args, 2, text);
-  callGlue(resolveFn, args, outcome);
-  decref(outcome.value);
+  callGlue(wakeFn, args, outcome); // settle() hands the outcome back
+  return true;
 }
 
 /**
@@ -170,7 +173,8 @@ function settle(cx: Cx, which: u32): u32 {
       // slept a short slice, so this does not spin) or an answer is queued.
       // With nothing in flight there is no set to poll: YIELD does the same.
       if (mode == MODE_WAIT) return CALLBACK_WAIT | (set << 4);
-      return inFlight ? CALLBACK_POLL | (set << 4) : CALLBACK_YIELD;
+      if (!inFlight) return CALLBACK_YIELD;
+      return outputRecord ? pollThenYield(which, set) : CALLBACK_POLL | (set << 4);
     }
     outcome.status = STATUS_ERROR;
     outcome.value = 0;
@@ -181,6 +185,18 @@ function settle(cx: Cx, which: u32): u32 {
   else pushStringResult(cx, outcome);
   releaseWaitableSet();
   return finish(cx, which);
+}
+
+/**
+ * POLL without the POLL code: the eryx 0.5 world's host (wasmtime 44) no
+ * longer has that callback code (it traps "unsupported callback code"). Poll
+ * the set here (waitable-set.poll); a ready event is handled as if the host
+ * had delivered it, otherwise YIELD: the host calls back at once with NONE.
+ */
+function pollThenYield(which: u32, set: u32): u32 {
+  let event = waitableSetPoll(set, scratch);
+  if (event == EVENT_NONE) return CALLBACK_YIELD;
+  return exportAsyncCallback(event, load<u32>(scratch), load<u32>(scratch + 4), which);
 }
 
 /** Hands the result on the cx to the export's task.return, frees the cx, and exits. */

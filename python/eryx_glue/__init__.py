@@ -11,7 +11,7 @@ The runtime calls the entry points below. Each answers ``(status, value)``
 
 from .execute import execute, resume, set_result_variable, use_output_record
 from .image import image_objects
-from .loop import resolve
+from .loop import resolve, wake
 from .state import clear, restore, snapshot
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "set_result_variable",
     "snapshot",
     "use_output_record",
+    "wake",
 ]

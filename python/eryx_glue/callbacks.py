@@ -9,12 +9,18 @@ re-read from the host on every execute; schemas are parsed only when
 the first execute of a pre-initialised instance is measurable).
 """
 
+import asyncio
 import builtins
+import inspect
 import json
+from json import decoder as _json_decoder
+from json import encoder as _json_encoder
+from json import scanner as _json_scanner
 
 import _eryx
 
 from . import tracing
+from .codes import OK, PENDING
 from .loop import event_loop
 from .user import user_globals
 
@@ -38,17 +44,71 @@ _described = None  # list_callbacks()'s parsed form of it, made on demand
 _installed = {}  # name bound in G -> the object we bound
 
 
+# The JSON of every call's arguments and result (invoke, inline), without
+# the Python layers of json.dumps and json.loads around their C encoder and
+# scanner: the same C code, so the same text, values and errors. What the
+# fast path does not take goes through json.
+_markers = {}
+_c_encode = None
+if _json_encoder.c_make_encoder is not None:
+    # json.dumps's defaults: markers, default, ensure_ascii, no indent,
+    # separators, sort_keys, skipkeys, allow_nan.
+    _ascii = _json_encoder.encode_basestring_ascii
+    _default = json.JSONEncoder().default
+    _c_encode = _json_encoder.c_make_encoder(_markers, _default, _ascii, None, ": ", ", ", False, False, True)
+_scan = _json_scanner.make_scanner(_json_decoder.JSONDecoder())
+
+_native_invoke = _eryx.invoke
+_report = tracing.report
+_event_text = tracing.event_text
+_Future = asyncio.Future
+_futures = event_loop._eryx_futures
+_deferred = event_loop._eryx_deferred
+_texts = {}  # callback name -> the JSON of its callback_start and callback_end events
+_TEXTS_MAX = 4096
+
+
+def _texts_of(name):
+    if len(_texts) >= _TEXTS_MAX:
+        _texts.clear()
+    texts = _texts[name] = (_event_text("callback_start", "name", name), _event_text("callback_end", "name", name))
+    return texts
+
+
 async def invoke(_callback_name, **kwargs):
     """Invoke the host callback ``_callback_name`` with keyword arguments; returns its JSON result."""
-    args_json = json.dumps(kwargs)
-    tracing.report(0, tracing.event_text("callback_start", "name", _callback_name), args_json)
+    if _c_encode is not None:  # json.dumps(kwargs)
+        try:
+            args_json = "".join(_c_encode(kwargs, 0))
+        except BaseException:
+            _markers.clear()  # a failed encode can leave its containers marked
+            raise
+    else:
+        args_json = json.dumps(kwargs)
+    texts = _texts.get(_callback_name) or _texts_of(_callback_name)
+    _report(0, texts[0], args_json)
+    status, value = _native_invoke(_callback_name, args_json)
+    future = _Future(loop=event_loop)
+    if status == PENDING:
+        _futures[value] = future
+    else:
+        # Answered at once. Still suspend once, as for any host call, so
+        # what user code observes (trace order, interleaving) never
+        # depends on how fast the host happened to answer.
+        _deferred.append((future, status == OK, value))
     try:
-        result = await event_loop._eryx_wait_for_host(_callback_name, args_json, _eryx.invoke)
+        result = await future
     except Exception as exc:
         tracing.report_event(0, {"type": "callback_end", "name": _callback_name, "error": str(exc)})
         raise
-    tracing.report(0, tracing.event_text("callback_end", "name", _callback_name), "")
-    return json.loads(result) if result else None
+    _report(0, texts[1], "")
+    if not result:
+        return None
+    try:  # json.loads(result): compact JSON (what hosts send) at once, anything else through json
+        value, end = _scan(result, 0)
+    except StopIteration:  # not a value at 0 (whitespace, a BOM, invalid): json says why
+        return json.loads(result)
+    return value if end == len(result) else json.loads(result)
 
 
 def list_callbacks():
@@ -63,9 +123,12 @@ def list_callbacks():
 
 
 def _make_callback(name):
-    async def callback(**kwargs):
-        return await invoke(name, **kwargs)
+    # A plain function that answers invoke()'s coroutine: one coroutine per
+    # call instead of two, and still a coroutine function to inspect.
+    def callback(**kwargs):
+        return invoke(name, **kwargs)
 
+    inspect.markcoroutinefunction(callback)
     callback.__name__ = name
     callback.__qualname__ = name
     callback.__doc__ = f"Invoke the {name!r} callback (async)."

@@ -8,7 +8,8 @@ not (a loop is already running), as in the original runtime.
 
 Host callbacks are component-model subtasks. ``_eryx.invoke`` starts one and
 either answers at once or returns its handle; the runtime later reports the
-result through ``resolve``, which completes the future.
+result through ``wake`` (``resolve``, which completes the future, then a
+``step``).
 
 How the runtime waits (``step`` answers with ``(PENDING, mode)``, codes.py):
 
@@ -28,12 +29,29 @@ How the runtime waits (``step`` answers with ``(PENDING, mode)``, codes.py):
 """
 
 import asyncio
+import contextvars
 import heapq
 import time
+from asyncio import format_helpers
 
 from .codes import ERROR, MODE_POLL, MODE_WAIT, OK, PENDING
 
 _SLICE = 0.002
+
+
+class _Handle(asyncio.Handle):
+    """A ready callback, made without asking the loop for its debug mode (never on here)."""
+
+    __slots__ = ()
+
+    def __init__(self, callback, args, loop, context):
+        self._context = contextvars.copy_context() if context is None else context
+        self._loop = loop
+        self._callback = callback
+        self._args = args
+        self._cancelled = False
+        self._repr = None
+        self._source_traceback = None
 
 
 class _EryxLoop(asyncio.BaseEventLoop):
@@ -55,24 +73,51 @@ class _EryxLoop(asyncio.BaseEventLoop):
     def run_until_complete(self, future):
         raise RuntimeError("the sandbox's event loop is driven by the host; use await at top level")
 
+    def call_soon(self, callback, *args, context=None):
+        # BaseEventLoop.call_soon without its debug checks and the Handle's
+        # get_debug() call: futures and tasks call it for every wake-up.
+        if self._debug:
+            return super().call_soon(callback, *args, context=context)
+        if self._closed:
+            raise RuntimeError("Event loop is closed")
+        handle = _Handle(callback, args, self, context)
+        self._ready.append(handle)
+        return handle
+
     def _eryx_run_ready(self):
         """Runs ready callbacks and due timers until nothing is ready."""
         ready, scheduled = self._ready, self._scheduled
         while True:
-            now = self.time()
-            while scheduled and (scheduled[0]._cancelled or scheduled[0]._when <= now + self._clock_resolution):
-                handle = heapq.heappop(scheduled)
-                if handle._cancelled:
-                    self._timer_cancelled_count = max(0, self._timer_cancelled_count - 1)
-                    continue
-                handle._scheduled = False
-                ready.append(handle)
+            if scheduled:  # the clock is read only when a timer may be due
+                now = self.time()
+                while scheduled and (scheduled[0]._cancelled or scheduled[0]._when <= now + self._clock_resolution):
+                    handle = heapq.heappop(scheduled)
+                    if handle._cancelled:
+                        self._timer_cancelled_count = max(0, self._timer_cancelled_count - 1)
+                        continue
+                    handle._scheduled = False
+                    ready.append(handle)
             if not ready:
                 return
             for _ in range(len(ready)):
                 handle = ready.popleft()
-                if not handle._cancelled:
-                    handle._run()
+                if handle._cancelled:
+                    continue
+                # Handle._run() inlined: one Python call less per ready callback.
+                try:
+                    handle._context.run(handle._callback, *handle._args)
+                except SystemExit, KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # noqa: BLE001 - reported as asyncio reports it
+                    self._eryx_callback_failed(handle, exc)
+
+    def _eryx_callback_failed(self, handle, exc):
+        """What Handle._run does when its callback raises."""
+        cb = format_helpers._format_callback_source(handle._callback, handle._args, debug=self.get_debug())
+        context = {"message": f"Exception in callback {cb}", "exception": exc, "handle": handle}
+        if handle._source_traceback:
+            context["source_traceback"] = handle._source_traceback
+        self.call_exception_handler(context)
 
     def _eryx_next_timer(self):
         """Seconds until the next live timer, or None."""
@@ -84,22 +129,11 @@ class _EryxLoop(asyncio.BaseEventLoop):
             return None
         return max(0.0, scheduled[0]._when - self.time())
 
-    def _eryx_wait_for_host(self, name, args_json, start):
-        """Future for a host callback started with ``_eryx.invoke``."""
-        status, value = start(name, args_json)
-        future = self.create_future()
-        if status == PENDING:
-            self._eryx_futures[value] = future
-        else:
-            # Answered at once. Still suspend once, as for any host call, so
-            # what user code observes (trace order, interleaving) never
-            # depends on how fast the host happened to answer.
-            self._eryx_deferred.append((future, status == OK, value))
-        return future
-
     def _eryx_flush_deferred(self):
-        deferred, self._eryx_deferred = self._eryx_deferred, []
-        for future, ok, text in deferred:
+        """Delivers the answers given at once (callbacks.invoke queued them)."""
+        deferred = self._eryx_deferred
+        while deferred:
+            future, ok, text = deferred.pop(0)
             if not future.done():
                 future.set_result(text) if ok else future.set_exception(RuntimeError(text))
 
@@ -141,12 +175,24 @@ def resolve(subtask, ok, text):
     return (OK, None)
 
 
+def wake(subtask, ok, text):
+    """A host call returned: ``resolve`` then ``step``, in one call from the runtime."""
+    future = event_loop._eryx_futures.pop(subtask, None)
+    if future is not None and not future.done():  # else abandoned (its awaiting task was cancelled)
+        if ok:
+            future.set_result(text)
+        else:
+            future.set_exception(RuntimeError(text))
+    return step()
+
+
 def step():
     """Advances the current run: (status, value) as in execute.py."""
     global _current_run
     run = _current_run
     loop = event_loop
-    loop._eryx_flush_deferred()
+    if loop._eryx_deferred:
+        loop._eryx_flush_deferred()
     while True:
         try:
             loop._eryx_run_ready()
@@ -158,7 +204,8 @@ def step():
             _current_run = None
             return run.on_done(run.task, exc)
         if run.task.done():
-            loop._eryx_flush_deferred()
+            if loop._eryx_deferred:
+                loop._eryx_flush_deferred()
             if loop._eryx_futures:
                 # Tasks the code left behind still have host calls in flight: the
                 # runtime must see them return before it may finish (never trap).
@@ -168,7 +215,7 @@ def step():
             return run.on_done(run.task, run.escaped)
         if loop._eryx_deferred:
             return (PENDING, MODE_POLL)
-        delay = loop._eryx_next_timer()
+        delay = loop._eryx_next_timer() if loop._scheduled else None
         if loop._eryx_futures:
             if delay is None:
                 return (PENDING, MODE_WAIT)
