@@ -2,7 +2,7 @@
 // the arguments (first parameter on top), call `impl`, read the results the
 // bindings pushed back onto the same cx.
 
-import { Cx, cxDefer, cxFree, cxNew, popCase, popString, pushI32, pushString, slotAt, SLOT_FIELDS, SLOT_LIST, SLOT_STRING, Slot, top } from "./value-stack";
+import { Cx, cxDefer, cxFree, cxNew, cxReset, popCase, popString, pushI32, pushString, slotAt, SLOT_FIELDS, SLOT_LIST, SLOT_STRING, Slot, top } from "./value-stack";
 import { importFuncNamed, ImportFunc } from "./metadata";
 import { STATUS_RETURNED } from "./intrinsics";
 import { fatal } from "../fatal";
@@ -47,14 +47,18 @@ export function callbackField(cx: Cx, i: u32, field: u32): Slot {
   return s;
 }
 
+// One cx for every `report-trace` call (one per traced event): reset, not freed.
+let traceCx: usize = 0;
+
 /** Calls `report-trace`; the strings are only borrowed for the call. */
 export function reportTrace(lineno: u32, event: usize, eventLen: usize, context: usize, contextLen: usize): void {
-  let cx = cxNew();
+  if (!traceCx) traceCx = changetype<usize>(cxNew());
+  let cx = changetype<Cx>(traceCx);
   pushString(cx, context, contextLen, false);
   pushString(cx, event, eventLen, false);
   pushI32(cx, lineno);
   call_indirect<void>(reportTraceFn!.impl, changetype<usize>(cx));
-  cxFree(cx);
+  cxReset(cx);
 }
 
 /** What `invokeStart` found: finished now (with a result on the cx), or a subtask to wait for. */

@@ -121,6 +121,17 @@ export function cxFree(cx: Cx): void {
   free(changetype<usize>(cx));
 }
 
+/**
+ * Empties a cx for reuse: frees what its values and deferred blocks own, as
+ * `cxFree` does, but keeps the cx and its arrays (no allocation next time).
+ */
+export function cxReset(cx: Cx): void {
+  for (let i: u32 = 0; i < cx.len; i++) slotRelease(slotAt(cx.slots, i));
+  cx.len = 0;
+  for (let i: u32 = 0; i < cx.dlen; i++) free(load<usize>(cx.deferred + <usize>i * sizeof<usize>()));
+  cx.dlen = 0;
+}
+
 // @ts-ignore: decorator
 @inline export function slotAt(array: usize, i: u32): Slot {
   return changetype<Slot>(array + <usize>i * SLOT_SIZE);

@@ -67,7 +67,10 @@ def _traced(code):
 _active = False  # inside a traced window (the synchronous part of a run)
 _armed = False  # the tool's events are set
 _idle_events = 0  # user-code events seen outside the window since it closed
-_IDLE_LIMIT = 1000
+# A loop of awaits fires 4-5 such events per await (line, jump, yield,
+# resume): 64 switches them off after about 15 awaits. Re-instrumenting the
+# code the next run executes costs less than the callbacks that saves.
+_IDLE_LIMIT = 64
 
 
 def _outside():
@@ -125,6 +128,13 @@ def _line_at(code, offset):
     return None
 
 
+# (id(code), source, destination) of a backward jump -> (code, the line it
+# stays on or None). Keyed by id: hashing a code object hashes its contents,
+# for every iteration of a loop; the code kept in the value pins the id.
+_jump_lines = {}
+_JUMP_LINES_MAX = 4096
+
+
 def _on_jump(code, source, destination):
     # A backward jump into another line already fires LINE there; settrace
     # reports a line again only for a loop that stays on one line.
@@ -133,9 +143,18 @@ def _on_jump(code, source, destination):
     if not _active:
         return _outside()
     if destination < source:
-        line = _line_at(code, destination)
-        if line is not None and line == _line_at(code, source):
-            report(line, '{"type": "line"}', "")
+        key = (id(code), source, destination)
+        known = _jump_lines.get(key)
+        if known is None or known[0] is not code:
+            line = _line_at(code, destination)
+            if line is None or line != _line_at(code, source):
+                line = None
+            if len(_jump_lines) >= _JUMP_LINES_MAX:
+                _jump_lines.clear()
+                _line_tables.clear()
+            known = _jump_lines[key] = (code, line)
+        if known[1] is not None:
+            report(known[1], '{"type": "line"}', "")
 
 
 def _on_raise(code, offset, exc):
