@@ -5,6 +5,8 @@
 # process; the difference of the two totals over EXTRA is what one more
 # execute costs, host included.
 #   bench/instructions.sh NAME=COMPONENT...   (default: eryx-as-preinit and the peer)
+# SNIPPETS=pass,await,seq100,gather100 chooses the snippets (default: pass,await);
+# WARM and EXTRA override the run counts (the 100-callback snippets need fewer).
 # Needs valgrind and a built host (npm test or npm run sandbox builds it). Takes minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +14,9 @@ command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not insta
 host=target/release/eryx-as-host
 [ -x "$host" ] || { echo "instructions.sh: $host is missing: run npm run sandbox -- -c pass once" >&2; exit 1; }
 [ $# -gt 0 ] || set -- eryx-as-preinit=dist/runtime-preinit.wasm componentize-py=build/peer.wasm
-WARM=20
-EXTRA=50
+WARM=${WARM:-20}
+EXTRA=${EXTRA:-50}
+SNIPPETS=${SNIPPETS:-pass,await}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -35,10 +38,20 @@ for spec in "$@"; do
   name=${spec%%=*}
   component=${spec#*=}
   # Fill the compiled-component cache first, so both counted runs load it alike.
-  echo '{"op":"execute","code":"pass"}' | "$host" --serve --runtime "$component" --stdlib dist/python-stdlib >/dev/null 2>&1
-  for code in 'pass' "await echo(message='x')"; do
+  # Under valgrind: it reports other CPU features, and the cache key holds them
+  # (filled natively, the first counted run would compile the component).
+  echo '{"op":"execute","code":"pass"}' | valgrind --tool=none "$host" --serve --runtime "$component" --stdlib dist/python-stdlib >/dev/null 2>&1
+  IFS=, read -ra names <<<"$SNIPPETS"
+  for snippet in "${names[@]}"; do
+    case $snippet in
+      pass) code='pass' ;;
+      await) code="await echo(message='x')" ;;
+      seq100) code=$'for i in range(100):\n    await echo(message=\'x\')' ;;
+      gather100) code=$'import asyncio\nawait asyncio.gather(*[echo(message=\'x\') for i in range(100)])' ;;
+      *) echo "instructions.sh: unknown snippet $snippet" >&2; exit 1 ;;
+    esac
     a=$(instructions "$component" "$code" $WARM)
     b=$(instructions "$component" "$code" $((WARM + EXTRA)))
-    printf '| %s | `%s` | %s |\n' "$name" "$code" $(( (b - a) / EXTRA ))
+    printf '| %s | `%s` | %s |\n' "$name" "${code//$'\n'/⏎}" $(( (b - a) / EXTRA ))
   done
 done

@@ -1,8 +1,9 @@
-// `npm run bench [-- --runtime NAME=PATH ...] [--host rust|node ...] [--quick]`:
+// `npm run bench [-- --runtime NAME=PATH ...] [--host rust|node ...] [--quick] [--only REGEX]`:
 // measures each runtime component on each host (the Rust reference host and
 // the Node host, node-host/), in the same run, with warm-up and repeated
 // samples; prints a markdown table with ratios against the first column and
-// writes docs/benchmarks.md and docs/benchmarks.json.
+// writes docs/benchmarks.md and docs/benchmarks.json. `--only` measures just
+// the metrics whose names match (sizes are always listed).
 
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
@@ -11,7 +12,9 @@ import { parseArgs } from "node:util";
 import os from "node:os";
 import { Host, freshSession, root } from "../tests/e2e/host.ts";
 
-const { values } = parseArgs({ options: { runtime: { type: "string", multiple: true }, host: { type: "string", multiple: true }, quick: { type: "boolean" } } });
+const { values } = parseArgs({ options: { runtime: { type: "string", multiple: true }, host: { type: "string", multiple: true }, quick: { type: "boolean" }, only: { type: "string" } } });
+const only = values.only ? new RegExp(values.only) : null;
+const wanted = (name: string) => !only || only.test(name);
 const hosts = (values.host ?? ["rust", "node"]).map((h) => {
   if (h !== "rust" && h !== "node") throw new Error(`--host must be rust or node, not ${h}`);
   return h;
@@ -74,6 +77,7 @@ async function measure(path: string, kind: "rust" | "node"): Promise<Metric[]> {
   const m: Metric[] = [];
   /** One metric; a runtime that cannot do it gets "n/a" instead of stopping the run. */
   const metric = async (name: string, unit: string, f: () => Promise<number[]>) => {
+    if (!wanted(name)) return;
     try {
       m.push(stats(name, unit, await f()));
     } catch (e) {
@@ -110,7 +114,8 @@ async function measure(path: string, kind: "rust" | "node"): Promise<Metric[]> {
     const cold: number[] = [];
     const first: number[] = [];
     const faults: number[] = [];
-    for (let i = 0; i < N; i++) {
+    const coldMetrics = ["instantiate (cold, Python init)", "instantiate → first execute(\"pass\")", "host page faults, instantiate → first result"];
+    for (let i = 0; i < (coldMetrics.some(wanted) ? N : 0); i++) {
       const before = minorFaults(host.pid);
       const r = await host.execute("pass");
       faults.push(minorFaults(host.pid) - before);
