@@ -7,6 +7,9 @@
 @external("$root", "[waitable-set-drop]") export declare function waitableSetDrop(set: u32): void;
 // @ts-ignore: decorator
 @external("$root", "[waitable-join]") export declare function waitableJoin(waitable: u32, set: u32): void;
+/** Non-blocking: the next ready event of the set (EVENT_NONE if none); writes its handle and payload (2 × u32) at `out`. */
+// @ts-ignore: decorator
+@external("$root", "[waitable-set-poll]") export declare function waitableSetPoll(set: u32, out: usize): u32;
 // @ts-ignore: decorator
 @external("$root", "[subtask-drop]") export declare function subtaskDrop(subtask: u32): void;
 // @ts-ignore: decorator
