@@ -254,12 +254,17 @@ fn error_text(e: &eryx::Error) -> String {
     }
 }
 
-/// Whether the session's instance is gone or unusable after this error (a trap, a timeout).
+/// Whether the session's instance is gone or unusable after this error: a trap (eryx says
+/// "WASM execution error"), a timeout, exhausted fuel. Code the crate refuses before running it
+/// (`Error::Execution` for NUL bytes) and the guest's own errors leave it as it was.
 fn loses_instance(e: &eryx::Error) -> bool {
-    !matches!(
-        e,
-        eryx::Error::PythonException(_) | eryx::Error::Snapshot(_) | eryx::Error::Callback(_)
-    )
+    match e {
+        eryx::Error::PythonException(_) | eryx::Error::Snapshot(_) | eryx::Error::Callback(_) => {
+            false
+        }
+        eryx::Error::Execution(m) => m.starts_with("WASM execution error"),
+        _ => true,
+    }
 }
 
 struct Server {

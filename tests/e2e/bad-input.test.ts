@@ -3,7 +3,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Host, freshSession } from "./host.ts";
+import { Host, freshSession, world } from "./host.ts";
 
 let host: Host;
 before(async () => { host = await Host.start(); });
@@ -12,7 +12,8 @@ after(async () => { await host.close(); });
 const corpus: [string, string, RegExp][] = [
   ["syntax error", "def f(:\n    pass", /SyntaxError/],
   ["indentation error", "if True:\nprint(1)", /IndentationError/],
-  ["NUL byte", "print('a')\0print('b')", /^Invalid code string: contains null bytes$/],
+  // The eryx 0.5 crate refuses NUL bytes itself, before the guest sees the code.
+  ["NUL byte", "print('a')\0print('b')", world === "eryx-0.5" ? /^execution failed: code contains NUL bytes, which cannot be executed$/ : /^Invalid code string: contains null bytes$/],
   ["sys.exit(3)", "import sys\nsys.exit(3)", /^SystemExit: 3$/],
   ["KeyboardInterrupt", "raise KeyboardInterrupt", /KeyboardInterrupt/],
   ["unbounded recursion", "def f():\n    return f()\nf()", /RecursionError/],
@@ -26,8 +27,11 @@ const corpus: [string, string, RegExp][] = [
   ["huge integer to str", "print(10 ** 100000)", /ValueError: Exceeds the limit/],
 ];
 
+// An eryx 0.5 callback answers a serde_json::Value, so no host on that crate can send text that is not JSON.
+const noInvalidJson = world === "eryx-0.5" && "eryx 0.5 callbacks answer JSON values: invalid JSON cannot reach the guest";
+
 for (const [name, code, expected] of corpus) {
-  test(`bad input: ${name} → Err, and the session survives`, async () => {
+  test(`bad input: ${name} → Err, and the session survives`, { skip: code.includes("kind='invalid'") && noInvalidJson }, async () => {
     const s = freshSession();
     assert.equal((await host.execute("marker = 'alive'", s)).ok, true);
     const r = await host.execute(code, s);

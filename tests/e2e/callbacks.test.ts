@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Host, freshSession } from "./host.ts";
+import { Host, freshSession, world } from "./host.ts";
 
 let host: Host;
 before(async () => { host = await Host.start(); });
@@ -87,7 +87,9 @@ test("quotes, backslashes and ''' in arguments round-trip", async () => {
   assert.equal(r.value, "True 1 4"); // one backslash, four single quotes
 });
 
-test("an invalid-JSON result is a clear error", async () => {
+// An eryx 0.5 callback answers a serde_json::Value: no host on that crate can send text that is not JSON.
+const noInvalidJson = world === "eryx-0.5" && "eryx 0.5 callbacks answer JSON values: invalid JSON cannot reach the guest";
+test("an invalid-JSON result is a clear error", { skip: noInvalidJson }, async () => {
   const r = await host.execute("await value(kind='invalid')");
   assert.match(r.error!, /JSONDecodeError|Expecting value/);
 });

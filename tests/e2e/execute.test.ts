@@ -4,7 +4,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Host, freshSession } from "./host.ts";
+import { Host, freshSession, world } from "./host.ts";
 
 let host: Host;
 before(async () => { host = await Host.start(); });
@@ -55,7 +55,9 @@ test("code is passed as a str: quotes, backslashes, ''' and trailing quotes run 
 });
 
 test("a NUL byte in code is refused with the exact message", async () => {
-  assert.equal(await err("print(1)\0"), "Invalid code string: contains null bytes");
+  // The eryx 0.5 crate refuses such code itself (validate_user_code), before the guest sees it.
+  const expected = world === "eryx-0.5" ? "execution failed: code contains NUL bytes, which cannot be executed" : "Invalid code string: contains null bytes";
+  assert.equal(await err("print(1)\0"), expected);
 });
 
 test("top-level await, async for and async with", async () => {
@@ -132,7 +134,8 @@ test("the stdlib is readable: os.listdir('/python-stdlib') and reading a module 
   assert.equal(out, "True\nTrue");
 });
 
-test("finalize-preinit forgets WASI handles; files are found again afterwards", async () => {
+const noFinalize = world === "eryx-0.5" && "the eryx 0.5 crate calls finalize-preinit only in its own pre-initialiser, never on a live instance";
+test("finalize-preinit forgets WASI handles; files are found again afterwards", { skip: noFinalize }, async () => {
   const s = freshSession();
   await ok("import json", s);
   const r = await host.request({ op: "finalize_preinit", session: s });
