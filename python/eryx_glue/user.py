@@ -81,8 +81,9 @@ def _format_error(exc):
 
 # Memory held back for reporting an error after user code filled memory up
 # to the host's limit: formatting a traceback allocates, and with nothing
-# left the user would get no text at all. 1 MiB: more than one arena of
-# CPython's small-object allocator and room for the traceback. Released when
+# left the user would get no text at all. 1 MiB: room for formatting a
+# traceback, source lines included (this build has no pymalloc arenas: every
+# object comes from malloc, which reuses the freed block). Released when
 # formatting runs out of memory, taken again at the start of the next run
 # that finds room (docs/robustness.md).
 _RESERVE_SIZE = 1 << 20
