@@ -82,15 +82,42 @@ impl ResourceLimiter for MemoryTracker {
     }
 }
 
-/// One trace event as reported by the guest.
-struct RawTrace {
+/// Trace events kept per `execute`; later ones are counted, not kept. A
+/// traced run can report about 10 million events before its 30 s timeout
+/// (a recursion with three calls a level), and kept whole they took the
+/// host past 20 GB. 3 million (about 100 bytes each while kept) leave room
+/// for a fully traced loop of a million iterations.
+pub const MAX_TRACE_EVENTS: usize = 3_000_000;
+/// Test only: a smaller cap (host/README.md).
+pub const MAX_TRACE_EVENTS_ENV: &str = "ERYX_AS_HOST_MAX_TRACE_EVENTS";
+
+/// MAX_TRACE_EVENTS, or the number in MAX_TRACE_EVENTS_ENV.
+fn max_trace_events() -> usize {
+    static MAX: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::env::var(MAX_TRACE_EVENTS_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(MAX_TRACE_EVENTS)
+    })
+}
+
+/// One trace event as reported by the guest, kept as text until it is
+/// written out (as a JSON value it would take about ten times the memory).
+pub struct RawTrace {
     lineno: u32,
     event_json: String,
     context_json: String,
 }
 
+impl serde::Serialize for RawTrace {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
 impl RawTrace {
-    fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         let event = serde_json::from_str::<Value>(&self.event_json)
             .unwrap_or_else(|_| Value::String(self.event_json.clone()));
         let context = if self.context_json.is_empty() {
@@ -110,6 +137,8 @@ pub struct HostState {
     /// Present while an `execute` runs.
     callback_tx: Option<mpsc::Sender<CallbackRequest>>,
     traces: Vec<RawTrace>,
+    /// Events of this execute past MAX_TRACE_EVENTS.
+    traces_dropped: u64,
 }
 
 impl WasiView for HostState {
@@ -141,12 +170,17 @@ impl SandboxImports for HostState {
 
     fn report_trace(&mut self, lineno: u32, event_json: String, context_json: String) {
         // Only collected while an execute runs, like eryx's trace channel.
-        if self.callback_tx.is_some() {
+        if self.callback_tx.is_none() {
+            return;
+        }
+        if self.traces.len() < max_trace_events() {
             self.traces.push(RawTrace {
                 lineno,
                 event_json,
                 context_json,
             });
+        } else {
+            self.traces_dropped += 1;
         }
     }
 }
@@ -278,6 +312,7 @@ impl Runtime {
             registry: self.registry.clone(),
             callback_tx: None,
             traces: Vec::new(),
+            traces_dropped: 0,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.memory);
@@ -310,7 +345,8 @@ pub enum Outcome<T> {
 /// Everything one `execute` produced.
 pub struct ExecReport {
     pub outcome: Outcome<String>,
-    pub trace: Vec<Value>,
+    /// The first max_trace_events() trace events.
+    pub trace: Vec<RawTrace>,
     pub callbacks: Vec<CallbackRecord>,
     pub elapsed_ms: f64,
     pub peak_memory_bytes: u64,
@@ -384,6 +420,7 @@ impl Instance {
             let data = self.store.data_mut();
             data.callback_tx = Some(tx);
             data.traces.clear();
+            data.traces_dropped = 0;
         }
         self.arm_deadline();
         let sandbox = &self.sandbox;
@@ -396,12 +433,19 @@ impl Instance {
         let traces = {
             let data = self.store.data_mut();
             data.callback_tx = None;
+            if data.traces_dropped > 0 {
+                eprintln!(
+                    "eryx-as-host: the trace of this execute keeps its first {} events; {} more were not kept",
+                    max_trace_events(),
+                    data.traces_dropped
+                );
+            }
             std::mem::take(&mut data.traces)
         };
         let callbacks = handler.finish().await;
         ExecReport {
             outcome: flatten(result),
-            trace: traces.iter().map(RawTrace::to_json).collect(),
+            trace: traces,
             callbacks,
             elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
             peak_memory_bytes: self.peak_memory_bytes(),

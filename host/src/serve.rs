@@ -15,15 +15,17 @@ use std::time::Instant;
 use serde_json::{json, Map, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::engine::{Instance, Outcome, Runtime, ONE_SHOT_MEMORY_LIMIT};
+use crate::engine::{Instance, Outcome, RawTrace, Runtime, ONE_SHOT_MEMORY_LIMIT};
 
 /// A response under construction; every field is always present on the wire.
+/// Written out as it is (no JSON value tree of millions of trace events).
+#[derive(serde::Serialize)]
 struct Response {
     id: Value,
     ok: bool,
     value: Value,
     error: Value,
-    trace: Vec<Value>,
+    trace: Vec<RawTrace>,
     callbacks: Vec<Value>,
     elapsed_ms: f64,
     peak_memory_bytes: u64,
@@ -49,20 +51,6 @@ impl Response {
         self.ok = false;
         self.error = Value::String(error.into());
         self
-    }
-
-    fn to_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "ok": self.ok,
-            "value": self.value,
-            "error": self.error,
-            "trace": self.trace,
-            "callbacks": self.callbacks,
-            "elapsed_ms": self.elapsed_ms,
-            "peak_memory_bytes": self.peak_memory_bytes,
-            "instantiate_ms": self.instantiate_ms,
-        })
     }
 }
 
@@ -92,7 +80,7 @@ pub async fn serve(runtime: Runtime) -> anyhow::Result<()> {
             Err(e) => Response::new(Value::Null).fail(format!("invalid request: not UTF-8: {e}")),
         };
         let mut out = std::io::stdout().lock();
-        serde_json::to_writer(&mut out, &response.to_json())?;
+        serde_json::to_writer(&mut out, &response)?;
         out.write_all(b"\n")?;
         out.flush()?;
     }

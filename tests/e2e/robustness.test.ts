@@ -232,3 +232,20 @@ test("robustness: a request line that is not UTF-8 is answered with an error, an
   assert.match(r.error!, /^invalid request/);
   assert.equal((await host.execute("print(keep)", s)).value, "kept");
 });
+
+test("robustness: the host keeps the first trace events of a run up to its cap, and answers on", async () => {
+  // The cap (3 000 000 events, host/README.md) set small for the test: a traced recursion with three
+  // calls a level reported ~10 million events in 30 s, and the host, keeping them all, was killed for memory.
+  process.env.ERYX_AS_HOST_MAX_TRACE_EVENTS = "1000";
+  const capped = await Host.start([], undefined, "rust");
+  delete process.env.ERYX_AS_HOST_MAX_TRACE_EVENTS;
+  try {
+    const r = await capped.execute("n = 0\nfor i in range(5000):\n    n += i\nprint(n)");
+    assert.equal(r.value, "12497500");
+    assert.equal(r.trace.length, 1000);
+    assert.deepEqual(r.trace[1], { lineno: 1, event: { type: "line" }, context: null });
+    assert.equal((await capped.execute("print('alive')")).value, "alive");
+  } finally {
+    await capped.close();
+  }
+});
