@@ -17,9 +17,11 @@ The events stay set between runs: every change of a tool's events makes
 CPython re-instrument each code object it runs next (a rewrite of its
 bytecode, and a copy-on-write page fault in a pre-initialised image), and
 locations disabled once stay disabled only while the events are unchanged.
-User-code events outside a traced window are ignored; if a run's untraced
-part (after a suspension) keeps producing them, the events are switched off
-until the next run, so that part costs at most ``_IDLE_LIMIT`` callbacks.
+User-code events outside a traced window are ignored: those of the run's
+own top-level code are switched off at their location (that code never runs
+again); if the untraced part (after a suspension) keeps producing others,
+the events are switched off until the next run, so that part costs at most
+``_IDLE_LIMIT`` callbacks.
 """
 
 import json
@@ -82,11 +84,21 @@ def _outside():
         _mon.set_events(_TOOL, 0)
 
 
+def _outside_here(code):
+    """The same, for an event that can be switched off at its location (all but unwind and raise)."""
+    if code.co_name == "<module>":
+        # A run's top-level code runs once (every run compiles its own), so
+        # after the window its locations can stay off: no more callbacks
+        # from it, and no events switched off for everything else.
+        return _DISABLE
+    return _outside()
+
+
 def _on_call(code, offset, *rest):
     if not _traced(code):
         return _DISABLE
     if not _active:
-        return _outside()
+        return _outside_here(code)
     report(_getframe(1).f_lineno or 0, event_text("call", "function", code.co_name), "")
 
 
@@ -94,7 +106,7 @@ def _on_return(code, offset, *rest):
     if not _traced(code):
         return _DISABLE
     if not _active:
-        return _outside()
+        return _outside_here(code)
     report(_getframe(1).f_lineno or 0, event_text("return", "function", code.co_name), "")
 
 
@@ -111,7 +123,7 @@ def _on_line(code, line):
     if not _traced(code):
         return _DISABLE
     if not _active:
-        return _outside()
+        return _outside_here(code)
     report(line, '{"type": "line"}', "")
 
 
@@ -141,7 +153,7 @@ def _on_jump(code, source, destination):
     if not _traced(code):
         return _DISABLE
     if not _active:
-        return _outside()
+        return _outside_here(code)
     if destination < source:
         key = (id(code), source, destination)
         known = _jump_lines.get(key)

@@ -139,6 +139,24 @@ class TracingTest(GlueTest):
         self.assertEqual(sys.monitoring.get_events(sys.monitoring.DEBUGGER_ID), 0)
         self.assertEqual(self.trace_of("x = 1"), ["call:<module>@0", "line:@1", "return:<module>@1"])
 
+    def test_top_level_code_after_a_suspension_is_switched_off_where_it_fires(self):
+        self.host.add_callback("tick", later=True)
+        self.host.trace.clear()
+        self.ok("for i in range(200):\n    await tick()")
+        # Traced until the first suspension, then the run's own code was
+        # switched off at its locations: the tool's events stay set.
+        self.assertEqual(
+            self.host.events("call", "line", "return"),
+            [{"type": "call", "function": "<module>"}]
+            + [{"type": "line"}] * 2
+            + [{"type": "return", "function": "<module>"}],
+        )
+        self.assertNotEqual(sys.monitoring.get_events(sys.monitoring.DEBUGGER_ID), 0)
+        self.assertEqual(
+            self.trace_of("def f():\n    return 1\nf()"),
+            ["call:<module>@0", "line:@1", "line:@3", "call:f@1", "line:@2", "return:f@2", "return:<module>@3"],
+        )
+
 
 if __name__ == "__main__":
     unittest.main()
