@@ -63,7 +63,8 @@ def event_text(kind, key, name):
 
 
 def _traced(code):
-    return code.co_filename == USER_FILENAME and (code.co_name == "<module>" or not code.co_name.startswith("_"))
+    # "<module>" never starts with "_": user code, and user functions not named _private.
+    return code.co_filename == USER_FILENAME and not code.co_name.startswith("_")
 
 
 _active = False  # inside a traced window (the synchronous part of a run)
@@ -120,7 +121,7 @@ def _on_unwind(code, offset, exc):
 
 
 def _on_line(code, line):
-    if not _traced(code):
+    if code.co_filename != USER_FILENAME or code.co_name.startswith("_"):  # not _traced(code), inline: a hot path
         return _DISABLE
     if not _active:
         return _outside_here(code)
@@ -150,7 +151,7 @@ _JUMP_LINES_MAX = 4096
 def _on_jump(code, source, destination):
     # A backward jump into another line already fires LINE there; settrace
     # reports a line again only for a loop that stays on one line.
-    if not _traced(code):
+    if code.co_filename != USER_FILENAME or code.co_name.startswith("_"):  # not _traced(code)
         return _DISABLE
     if not _active:
         return _outside_here(code)
