@@ -1,7 +1,9 @@
 // What the fuzz harness feeds the sandbox: real snippets (ordinary programs
 // and the hostile ones that found traps), a small statement grammar, and
-// mutations of both. Every loop a generator or mutation can make is bounded,
-// so an input can fail but never runs into the host's 30 s timeout.
+// mutations of both. Every loop the corpus and the grammar make is bounded, so
+// such an input can fail but never runs into the host's 30 s timeout;
+// mutations are kept from the unbounded code found so far (powers, loops),
+// but can still make some (docs/robustness.md).
 
 import type { Rng } from "./rng.ts";
 
