@@ -44,15 +44,20 @@ def set_result_variable(name):
 
 
 def _result_json():
-    """(result-json, result-error): ("", "") when the variable is not set."""
+    """(result-json, result-error): ("", "") when the variable is not set.
+
+    The variable is consumed, as eryx's own runtime does: a later run that does
+    not set it again reports no result (eryx 0.5.0's session tests).
+    """
     name = _world.result_variable
     if name not in user_globals:
         return ("", "")
+    value = user_globals.pop(name)
     import json  # only the 0.5 world pays for it, and only when a result is set
 
     try:
         # allow_nan=False: Infinity/NaN are not JSON, the host would get text it cannot parse.
-        return (json.dumps(user_globals[name], allow_nan=False), "")
+        return (json.dumps(value, allow_nan=False), "")
     except Exception as exc:  # noqa: BLE001 - any failure to encode is reported, never raised
         return ("", f"result variable {name!r} is not JSON-serializable: {type(exc).__name__}: {exc}")
 
@@ -78,6 +83,8 @@ class Capture:
 
     def error(self, exc):
         self._restore()
+        if _world.output_record:  # a failed run's result is dropped, not left for the next run
+            user_globals.pop(_world.result_variable, None)
         return (ERROR, error_text(exc, self.err))
 
 
