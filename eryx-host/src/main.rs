@@ -14,6 +14,8 @@
 #[allow(dead_code)]
 #[path = "../../host/src/callbacks.rs"]
 mod callbacks;
+#[path = "../../host/src/protocol.rs"]
+mod protocol;
 mod serve;
 
 use anyhow::{Context, Result, bail};

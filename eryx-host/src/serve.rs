@@ -34,6 +34,7 @@ use serde_json::{Map, Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::callbacks::{self, CallbackDef, Registry};
+use crate::protocol::{decode_hex, encode_hex, str_field};
 
 /// What the handlers of one sandbox collect during one execute (the server runs one at a time).
 #[derive(Default)]
@@ -302,33 +303,6 @@ pub async fn serve(options: Options) -> anyhow::Result<()> {
         out.flush()?;
     }
     Ok(())
-}
-
-fn str_field<'a>(req: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, String> {
-    match req.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(format!("field '{key}' must be a string, got {other}")),
-    }
-}
-
-fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
-    let s = s.trim();
-    if s.len() % 2 != 0 {
-        return Err("invalid hex: odd number of digits".to_string());
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| {
-            s.get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| format!("invalid hex: bad digits at offset {i}"))
-        })
-        .collect()
-}
-
-fn encode_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Server {

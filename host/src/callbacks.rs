@@ -68,7 +68,7 @@ impl CallbackDef {
         self.schema.to_string()
     }
 
-    /// Runs the callback (eryx-host/, on the eryx 0.5 crate, shares this registry).
+    /// Runs the callback (here and in eryx-host/, which shares this registry).
     pub fn invoke(&self, args: Value) -> CallbackFuture {
         (self.handler)(args)
     }
@@ -544,7 +544,7 @@ async fn run_handler(
                         continue;
                     }
                 };
-                let fut = (def.handler)(args);
+                let fut = def.invoke(args);
                 in_flight.spawn(async move {
                     let result = match tokio::time::timeout(CALLBACK_TIMEOUT, fut).await {
                         Ok(r) => r,

@@ -9,6 +9,7 @@ mod cache;
 mod callbacks;
 mod cli;
 mod engine;
+mod protocol;
 mod serve;
 
 use std::path::PathBuf;

@@ -16,6 +16,7 @@ use serde_json::{json, Map, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::engine::{Instance, Outcome, RawTrace, Runtime, ONE_SHOT_MEMORY_LIMIT};
+use crate::protocol::{decode_hex, encode_hex, str_field};
 
 /// A response under construction; every field is always present on the wire.
 /// Written out as it is (no JSON value tree of millions of trace events).
@@ -85,39 +86,6 @@ pub async fn serve(runtime: Runtime) -> anyhow::Result<()> {
         out.flush()?;
     }
     Ok(())
-}
-
-fn str_field<'a>(req: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, String> {
-    match req.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(format!("field '{key}' must be a string, got {other}")),
-    }
-}
-
-fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
-    let s = s.trim();
-    if !s.len().is_multiple_of(2) {
-        return Err("invalid hex: odd number of digits".to_string());
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| {
-            s.get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| format!("invalid hex: bad digits at offset {i}"))
-        })
-        .collect()
-}
-
-fn encode_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 0xf) as usize] as char);
-    }
-    s
 }
 
 impl Server {
