@@ -11,30 +11,19 @@
 //   list_callbacks() -> list[tuple[str, str, str]]
 //       the host's callbacks: (name, description, parameters-schema-json).
 //
-// The PyModuleDef and PyMethodDef tables are built on the heap at start-up,
-// so no static structure depends on relocation (wasm32 layouts below).
-//
-//   PyMethodDef (16 bytes)                 PyModuleDef (52 bytes)
-//   ┌─────────┬─────────┬──────────┬────────┐ ┌─────────────────────────────────────┬────────┬───────┬────────┬───────────┬─────┐
-//   │ ml_name │ ml_meth │ ml_flags │ ml_doc │ │ m_base: refcnt type init index copy │ m_name │ m_doc │ m_size │ m_methods │ ... │
-//   └─────────┴─────────┴──────────┴────────┘ └─────────────────────────────────────┴────────┴───────┴────────┴───────────┴─────┘
-//                                              0                                     20       24      28       32          36..52
+// The method and module tables are built by module-def.ts.
 
 import {
-  decref, METH_NOARGS, METH_VARARGS, newNone, PYTHON_API_VERSION, PyImport_AppendInittab, PyList_New, PyList_SetItem,
+  decref, METH_NOARGS, METH_VARARGS, newNone, PYTHON_API_VERSION, PyList_New, PyList_SetItem,
   PyLong_AsLong, PyLong_FromLong, PyLong_FromUnsignedLong, PyModule_Create2, PyTuple_GetItem, PyTuple_New,
   PyTuple_SetItem, PyTuple_Size, PyUnicode_AsUTF8AndSize, PyUnicode_FromStringAndSize, PyErr_Occurred,
 } from "./cpython";
 import { Cx, cxFree } from "../abi/value-stack";
 import { callbackCount, callbackField, InvokeStart, invokeStart, listCallbacks, popInvokeResult, reportTrace } from "../abi/imports";
 import { park } from "../async/subtasks";
-import { calloc } from "../libc";
-import { fatal, outOfMemory } from "../fatal";
+import { newMethodTable, registerBuiltinModule, setMethod } from "./module-def";
 import { STATUS_ERROR, STATUS_OK, STATUS_PENDING } from "./glue-codes";
 import { registerWorldModule } from "./world-module";
-
-const METHOD_DEF_SIZE: usize = 16;
-const MODULE_DEF_SIZE: usize = 52;
 
 let moduleDef: usize = 0;
 let executeScope = false;
@@ -47,35 +36,17 @@ export function setExecuteScope(on: bool): void {
   executeScope = on;
 }
 
-function cstrForever(s: string): usize {
-  return changetype<usize>(String.UTF8.encode(s, true));
-}
-
-function setMethod(table: usize, i: usize, name: string, fn: u32, flags: i32, doc: string): void {
-  let m = table + i * METHOD_DEF_SIZE;
-  store<usize>(m, cstrForever(name));
-  store<u32>(m, fn, 4);
-  store<i32>(m, flags, 8);
-  store<usize>(m, cstrForever(doc), 12);
-}
-
 function initEryxModule(): usize {
   return PyModule_Create2(moduleDef, PYTHON_API_VERSION);
 }
 
 /** Registers `_eryx` in the inittab: call before Py_InitializeEx. */
 export function registerEryxModule(): void {
-  let methods = calloc(4, METHOD_DEF_SIZE); // three entries and the zeroed sentinel
-  moduleDef = calloc(1, MODULE_DEF_SIZE);
-  if (!methods || !moduleDef) outOfMemory(4 * METHOD_DEF_SIZE + MODULE_DEF_SIZE, "the _eryx module's tables");
+  let methods = newMethodTable(3, "the _eryx module's methods");
   setMethod(methods, 0, "invoke", nativeInvoke.index, METH_VARARGS, "invoke(name, args_json) -> (status, value)");
   setMethod(methods, 1, "report_trace", nativeReportTrace.index, METH_VARARGS, "report_trace(lineno, event_json, context_json)");
   setMethod(methods, 2, "list_callbacks", nativeListCallbacks.index, METH_NOARGS, "list_callbacks() -> [(name, description, schema)]");
-  store<usize>(moduleDef, 1, 0); // ob_refcnt; PyModuleDef_Init sets the type
-  store<usize>(moduleDef, cstrForever("_eryx"), 20);
-  store<usize>(moduleDef, cstrForever("eryx-as runtime hooks (host callbacks and tracing)"), 24);
-  store<usize>(moduleDef, methods, 32);
-  if (PyImport_AppendInittab(cstrForever("_eryx"), initEryxModule.index) != 0) fatal("PyImport_AppendInittab(_eryx) failed");
+  moduleDef = registerBuiltinModule("_eryx", "eryx-as runtime hooks (host callbacks and tracing)", methods, initEryxModule.index);
   registerWorldModule(); // _eryx_io: report-output and eryx:net (world-module.ts)
 }
 

@@ -17,8 +17,7 @@
 //    about 16 it could do none of them, so the session was lost for good.
 
 import { decref, newNone, PyDict_GetItemString, PyErr_Clear, PyErr_Occurred, PyErr_SetString, PyLong_AsLong } from "./cpython";
-import { calloc } from "../libc";
-import { outOfMemory } from "../fatal";
+import { cstrForever, newMethodTable, setMethod } from "./module-def";
 import { writeStderr } from "./interpreter";
 
 // @ts-ignore: decorator
@@ -55,14 +54,9 @@ const HARD_LIMIT_OFFSET: usize = 716;
 /** CPython's distance between its soft and hard limit (`_PyOS_STACK_MARGIN_BYTES` on wasm32). */
 const STACK_MARGIN: i32 = 8192;
 
-const METHOD_DEF_SIZE: usize = 16; // PyMethodDef on wasm32: ml_name, ml_meth, ml_flags, ml_doc
 const METH_O: i32 = 0x0008;
 
 let lowLimitMessage: usize = 0;
-
-function cstrForever(s: string): usize {
-  return changetype<usize>(String.UTF8.encode(s, true));
-}
 
 /**
  * Sets the C-stack budget, replaces `sys.setrecursionlimit` by the clamping
@@ -95,13 +89,9 @@ function setStackBudget(): void {
 }
 
 function installRecursionCap(): bool {
-  let def = calloc(1, METHOD_DEF_SIZE);
-  if (!def) outOfMemory(METHOD_DEF_SIZE, "the setrecursionlimit method table");
-  store<usize>(def, cstrForever("setrecursionlimit"), 0);
-  store<u32>(def, nativeSetRecursionLimit.index, 4);
-  store<i32>(def, METH_O, 8);
-  store<usize>(def, cstrForever("setrecursionlimit(limit, /)\n--\n\nSet the maximum depth of the Python interpreter stack; in the sandbox at least "
-    + MIN_RECURSION_LIMIT.toString() + " and at most " + MAX_RECURSION_LIMIT.toString() + " (a limit outside is moved to the nearer end)."), 12);
+  let def = newMethodTable(1, "the setrecursionlimit method table");
+  setMethod(def, 0, "setrecursionlimit", nativeSetRecursionLimit.index, METH_O, "setrecursionlimit(limit, /)\n--\n\nSet the maximum depth of the Python interpreter stack; in the sandbox at least "
+    + MIN_RECURSION_LIMIT.toString() + " and at most " + MAX_RECURSION_LIMIT.toString() + " (a limit outside is moved to the nearer end).");
   lowLimitMessage = cstrForever("recursion limit must be greater or equal than 1");
   let fn = PyCFunction_NewEx(def, 0, 0);
   if (!fn) return false;

@@ -18,7 +18,7 @@
 
 import {
   decref, METH_VARARGS, newNone, PYTHON_API_VERSION, PyBytes_AsStringAndSize, PyBytes_FromStringAndSize,
-  PyErr_Clear, PyImport_AppendInittab, PyList_New, PyList_SetItem, PyLong_AsUnsignedLong, PyLong_FromLong,
+  PyErr_Clear, PyList_New, PyList_SetItem, PyLong_AsUnsignedLong, PyLong_FromLong,
   PyLong_FromUnsignedLong, PyModule_Create2, PyErr_Occurred, PyTuple_GetItem, PyTuple_New, PyTuple_SetItem,
   PyTuple_Size, PyUnicode_AsUTF8AndSize, PyUnicode_FromStringAndSize,
 } from "./cpython";
@@ -27,11 +27,8 @@ import {
   SLOT_STRING, slotAt, top,
 } from "../abi/value-stack";
 import { ImportFunc, metadata, TYPE_NONE, typeIndex, typeKind, KIND_LIST, KIND_STRING, KIND_U8, listType } from "../abi/metadata";
-import { calloc } from "../libc";
-import { fatal, outOfMemory } from "../fatal";
+import { newMethodTable, registerBuiltinModule, setMethod } from "./module-def";
 
-const METHOD_DEF_SIZE: usize = 16;
-const MODULE_DEF_SIZE: usize = 52;
 const IMPORT_FUNC_SIZE: usize = 40;
 const ALIAS_SIZE: usize = 12;
 const KIND_ALIAS: u32 = 27;
@@ -40,34 +37,16 @@ const MAX_PARAMS: i32 = 8;
 let moduleDef: usize = 0;
 const scratch = memory.data(16);
 
-function cstrForever(s: string): usize {
-  return changetype<usize>(String.UTF8.encode(s, true));
-}
-
-function setMethod(table: usize, i: usize, name: string, fn: u32, doc: string): void {
-  let m = table + i * METHOD_DEF_SIZE;
-  store<usize>(m, cstrForever(name));
-  store<u32>(m, fn, 4);
-  store<i32>(m, METH_VARARGS, 8);
-  store<usize>(m, cstrForever(doc), 12);
-}
-
 function initModule(): usize {
   return PyModule_Create2(moduleDef, PYTHON_API_VERSION);
 }
 
 /** Registers `_eryx_io` in the inittab: call before Py_InitializeEx. */
 export function registerWorldModule(): void {
-  let methods = calloc(3, METHOD_DEF_SIZE); // two entries and the zeroed sentinel
-  moduleDef = calloc(1, MODULE_DEF_SIZE);
-  if (!methods || !moduleDef) outOfMemory(3 * METHOD_DEF_SIZE + MODULE_DEF_SIZE, "the _eryx_io module's tables");
-  setMethod(methods, 0, "has", nativeHas.index, "has(interface, name) -> 1 if the world imports that function");
-  setMethod(methods, 1, "call", nativeCall.index, "call(interface, name, args) -> (1, result) or (0, why)");
-  store<usize>(moduleDef, 1, 0);
-  store<usize>(moduleDef, cstrForever("_eryx_io"), 20);
-  store<usize>(moduleDef, cstrForever("eryx-as runtime: the world's output and network imports"), 24);
-  store<usize>(moduleDef, methods, 32);
-  if (PyImport_AppendInittab(cstrForever("_eryx_io"), initModule.index) != 0) fatal("PyImport_AppendInittab(_eryx_io) failed");
+  let methods = newMethodTable(2, "the _eryx_io module's methods");
+  setMethod(methods, 0, "has", nativeHas.index, METH_VARARGS, "has(interface, name) -> 1 if the world imports that function");
+  setMethod(methods, 1, "call", nativeCall.index, METH_VARARGS, "call(interface, name, args) -> (1, result) or (0, why)");
+  moduleDef = registerBuiltinModule("_eryx_io", "eryx-as runtime: the world's output and network imports", methods, initModule.index);
 }
 
 /** Whether the NUL-terminated `a` equals the `len` UTF-8 bytes at `b`. */
