@@ -1,23 +1,18 @@
-//! Exposes the wasmtime version from the workspace's Cargo.lock as
+//! Exposes the wasmtime version this host is built with as
 //! `WASMTIME_VERSION`, for the compiled-component cache file names
-//! (`src/cache.rs`).
+//! (`src/cache.rs`). It is the exact pin in the workspace's Cargo.toml
+//! (`[workspace.dependencies] wasmtime = { version = "=X.Y.Z", .. }`): the
+//! lock holds a second wasmtime (eryx-host's), so it cannot say which is ours.
 
 use std::fs;
 
 fn main() {
-    println!("cargo:rerun-if-changed=../Cargo.lock");
-    let lock = fs::read_to_string("../Cargo.lock").expect("reading ../Cargo.lock");
-    let mut lines = lock.lines();
-    let mut version = None;
-    while let Some(line) = lines.next() {
-        if line == "name = \"wasmtime\"" {
-            version = lines
-                .next()
-                .and_then(|l| l.strip_prefix("version = \""))
-                .and_then(|v| v.strip_suffix('"'));
-            break;
-        }
-    }
-    let version = version.expect("no wasmtime package in Cargo.lock");
+    println!("cargo:rerun-if-changed=../Cargo.toml");
+    let manifest = fs::read_to_string("../Cargo.toml").expect("reading ../Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("wasmtime = { version = \"="))
+        .and_then(|rest| rest.split('"').next())
+        .expect("no `wasmtime = { version = \"=X.Y.Z\"` pin in ../Cargo.toml");
     println!("cargo:rustc-env=WASMTIME_VERSION={version}");
 }

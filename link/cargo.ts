@@ -1,17 +1,21 @@
-// The project's Rust programs (reference host, pre-initialiser, peer fixup)
-// are one Cargo workspace: one Cargo.lock and one target/ at the root. This is
-// the one place that builds them or finds them.
+// The project's Rust programs (reference host, pre-initialiser, peer fixup,
+// and eryx-host/ on the published eryx 0.5.0 crate) are one Cargo workspace:
+// one Cargo.lock and one target/ at the root. This is the one place that
+// builds the first three or finds them.
 //
-// The whole workspace is built at once (`cargo build --release --workspace
-// --locked`): cargo unifies the features of shared dependencies across what it
-// builds, so building members one by one would compile wasmtime and everything
-// above it once per feature set, and --locked keeps the pinned versions.
+// They are built at once (`cargo build --release --workspace --exclude
+// eryx05-host --locked`): cargo unifies the features of shared dependencies
+// across what it builds, so building members one by one would compile
+// wasmtime and everything above it once per feature set, and --locked keeps
+// the pinned versions. eryx05-host is left out: it brings a second wasmtime
+// (44, the eryx crate's) that nothing here needs; tests/e2e/eryx05.ts builds
+// it on its own.
 
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 
-/** The workspace members (directories relative to the root), each with the binary it builds, if any. */
+/** The workspace members this module builds (directories relative to the root), each with the binary it builds, if any. */
 export const WORKSPACE_MEMBERS = [
   { dir: "host", binary: "eryx-as-host" },
   { dir: "host-common", binary: null },
@@ -58,14 +62,14 @@ export class CargoBuildError extends Error {}
 
 /**
  * Returns the path of a workspace binary, first building the workspace
- * (`cargo build --release --workspace --locked`) if the binary is missing or
+ * (`cargo build --release --workspace --exclude eryx05-host --locked`) if the binary is missing or
  * stale. Cargo's output goes to stderr so that stdout stays the caller's.
  * Concurrent callers are safe: cargo serialises builds of one target/.
  */
 export async function ensureCargoBinary(root: string, name: CargoBinaryName, log: (line: string) => void): Promise<string> {
   const binary = cargoBinaryPath(root, name);
   if (!cargoBinaryNeedsBuild(root, name)) return binary;
-  const args = ["build", "--release", "--workspace", "--locked"];
+  const args = ["build", "--release", "--workspace", "--exclude", "eryx05-host", "--locked"];
   log(`building the Rust workspace for ${name} (cargo ${args.join(" ")}; the first build takes several minutes)...`);
   const started = performance.now();
   const code = await new Promise<number>((resolve, reject) => {

@@ -6,8 +6,8 @@
 //
 // What it does: unpacks the pinned package (link/eryx-crates.ts) and copies
 // it to .cache/eryx-crate-tests/eryx with an empty [workspace] table (it sits
-// under our workspace root) and eryx-host/'s Cargo.lock (same dependency
-// versions, so the build reuses eryx-host/target); puts a link to our
+// under our workspace root) and the root Cargo.lock (the versions eryx-host/
+// was built with, so the build reuses the root target/); puts a link to our
 // component where the tests' runtime_wasm_path() looks
 // (../eryx-runtime/runtime.wasm); builds with `cargo test --release --features
 // preinit --tests --no-run` (without `embedded`: tests that need a runtime
@@ -23,7 +23,7 @@ import { fetchEryxCrates } from "../link/eryx-crates.ts";
 const root = join(import.meta.dirname, "..");
 const work = join(root, ".cache", "eryx-crate-tests");
 const pkg = join(work, "eryx");
-const target = join(root, "eryx-host", "target");
+const target = join(root, "target");
 const runtime = join(root, "dist", "runtime-eryx-0.5.wasm");
 if (!existsSync(runtime)) throw new Error(`${runtime} is missing: run npm run link -- --world eryx-0.5`);
 
@@ -32,7 +32,7 @@ rmSync(work, { recursive: true, force: true });
 mkdirSync(join(work, "eryx-runtime"), { recursive: true });
 cpSync(dirs.eryx, pkg, { recursive: true });
 appendFileSync(join(pkg, "Cargo.toml"), "\n# Added by eryx-as (tests/eryx-crate-tests.ts): a workspace of its own.\n[workspace]\n");
-copyFileSync(join(root, "eryx-host", "Cargo.lock"), join(pkg, "Cargo.lock"));
+copyFileSync(join(root, "Cargo.lock"), join(pkg, "Cargo.lock"));
 symlinkSync(runtime, join(work, "eryx-runtime", "runtime.wasm"));
 
 const env = { ...process.env, CARGO_TARGET_DIR: target };

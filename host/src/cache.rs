@@ -29,7 +29,7 @@ use sha2::{Digest as _, Sha256};
 use wasmtime::component::Component;
 use wasmtime::Engine;
 
-/// The wasmtime version this host is built with (from Cargo.lock, see
+/// The wasmtime version this host is built with (the workspace pin, see
 /// `build.rs`).
 pub const WASMTIME_VERSION: &str = env!("WASMTIME_VERSION");
 /// Environment variable that overrides the cache directory.
