@@ -1,6 +1,8 @@
 // Stage: compile assembly/ with asc, twice, at two memory and table bases
 // (the relocation stage diffs the two builds).
 
+import { readFile } from "node:fs/promises";
+import { relative, resolve } from "node:path";
 import asc from "assemblyscript/asc";
 import type { Build } from "./relocate.ts";
 
@@ -12,6 +14,8 @@ export interface CompileInput {
   /** `--use abort=...` target. */
   abort: string;
   optimize: boolean;
+  /** Generated sources asc reads from here instead of the disk, by path relative to the project root. */
+  files?: Record<string, string>;
 }
 
 /** Two base pairs whose addresses need the same LEB width up to ~900 KiB of static data. */
@@ -31,6 +35,19 @@ const noShadowStack = {
   },
 };
 
+/** asc's file reader, answering the generated paths from memory. */
+function generatedFirst(files: Record<string, string>) {
+  return async (name: string, baseDir: string): Promise<string | null> => {
+    const path = relative(".", resolve(baseDir, name)).replaceAll("\\", "/");
+    if (Object.hasOwn(files, path)) return files[path];
+    try {
+      return await readFile(resolve(baseDir, name), "utf8");
+    } catch {
+      return null;
+    }
+  };
+}
+
 export async function compileOnce(input: CompileInput, bases: { memoryBase: number; tableBase: number }): Promise<Build> {
   let binary: Uint8Array | null = null;
   const stderr: string[] = [];
@@ -48,6 +65,7 @@ export async function compileOnce(input: CompileInput, bases: { memoryBase: numb
   ];
   const result = await asc.main(args, {
     transforms: [noShadowStack],
+    ...(input.files ? { readFile: generatedFirst(input.files) } : {}),
     writeFile(name: string, contents: Uint8Array | string) {
       if (name.endsWith(".wasm")) binary = contents as Uint8Array;
     },

@@ -5,7 +5,7 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { compileTwice } from "./compile.ts";
-import { embedGlue } from "./glue.ts";
+import { embedGlue, GLUE_MODULE_PATH, type EmbeddedGlue } from "./glue.ts";
 import { formatBytes, stage } from "./log.ts";
 import { relocate, type RelocateReport } from "./relocate.ts";
 import { checkExtensionSymbols, dlOpenableArgs, inspectExtension, type ExtensionLibrary } from "./extensions.ts";
@@ -19,12 +19,14 @@ export const BINDINGS_LIBRARY = "liberyx_bindings.so";
 
 /**
  * The worlds the one runtime links for (docs/eryx-0.5.md): the WIT directory
- * its bindings come from and the default output. The runtime tells them apart
- * by the bindings' metadata, so nothing else in the link differs.
+ * its bindings come from, the default output and the glue modules it has no
+ * use for. The runtime tells them apart by the bindings' metadata; only the
+ * embedded glue differs.
  */
 export const WORLDS = {
-  "eryx-0.1": { witDir: "wit", output: "runtime.wasm" },
-  "eryx-0.5": { witDir: join("wit", "eryx-0.5"), output: "runtime-eryx-0.5.wasm" },
+  // net.py serves eryx:net, which only the 0.5 world imports.
+  "eryx-0.1": { witDir: "wit", output: "runtime.wasm", glueWithout: ["net"] },
+  "eryx-0.5": { witDir: join("wit", "eryx-0.5"), output: "runtime-eryx-0.5.wasm", glueWithout: [] },
 } as const;
 export type WorldName = keyof typeof WORLDS;
 
@@ -54,14 +56,15 @@ export interface LinkResult {
   preinit?: PreinitResult;
 }
 
-/** Stage: assembly/ → liberyx_runtime.so (a PIC dylib with our own dylink.0). */
-export async function buildRuntimeLibrary(root: string, outPath: string): Promise<RelocateReport> {
-  embedGlue(root);
+/** Stage: assembly/ and the world's glue → liberyx_runtime.so (a PIC dylib with our own dylink.0). */
+export async function buildRuntimeLibrary(root: string, outPath: string, world: WorldName = "eryx-0.1"): Promise<RelocateReport & { glue: EmbeddedGlue["sizes"] }> {
+  const glue = embedGlue(root, WORLDS[world].glueWithout);
   const [a, b] = await compileTwice({
     entry: "assembly/index.ts",
     runtime: "./assembly/rt/libc-runtime",
     abort: "assembly/abort/runtimeAbort",
     optimize: true,
+    files: { [GLUE_MODULE_PATH]: glue.text },
   });
   const { bytes, report } = relocate(a, b, {
     needed: ["libc.so", "libpython3.14.so"],
@@ -70,7 +73,7 @@ export async function buildRuntimeLibrary(root: string, outPath: string): Promis
     staticEndExport: "__eryx_static_end",
   });
   writeFileSync(outPath, bytes);
-  return report;
+  return { ...report, glue: glue.sizes };
 }
 
 /** Stage: the world's WIT directory → liberyx_bindings.so, naming our library as its interpreter. */
@@ -129,17 +132,19 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
   const extensions = options.extensions ?? [];
   const inspected = extensions.map(inspectExtension);
 
-  done = stage("runtime", "asc ×2 + relocation");
-  const runtimeLibrary = join(buildDir, RUNTIME_LIBRARY);
-  const relocation = await buildRuntimeLibrary(root, runtimeLibrary);
+  // One directory per world, so links for the two worlds never share a runtime or bindings file.
+  const worldDir = world === "eryx-0.1" ? buildDir : join(buildDir, world);
+  mkdirSync(worldDir, { recursive: true });
+
+  done = stage("runtime", `asc ×2 + relocation, world ${world}`);
+  const runtimeLibrary = join(worldDir, RUNTIME_LIBRARY);
+  const relocation = await buildRuntimeLibrary(root, runtimeLibrary, world);
   runWasmTools(wasmTools, "runtime", ["validate", runtimeLibrary]);
-  done(`${RUNTIME_LIBRARY} ${formatBytes(statSync(runtimeLibrary).size)}, static data ${formatBytes(relocation.memorySize)}, ${relocation.codeRelocations} code + ${relocation.dataRelocations} data + ${relocation.globalRelocations} global relocations`);
+  const { glue } = relocation;
+  done(`${RUNTIME_LIBRARY} ${formatBytes(statSync(runtimeLibrary).size)}, static data ${formatBytes(relocation.memorySize)} (glue ${formatBytes(glue.source)} → ${formatBytes(glue.minified)} minified → ${formatBytes(glue.deflated)} deflated), ${relocation.codeRelocations} code + ${relocation.dataRelocations} data + ${relocation.globalRelocations} global relocations`);
 
   done = stage("bindings", `wasm-tools wit-dylib, world ${world} (${WORLDS[world].witDir})`);
-  // One directory per world, so links for the two worlds never share a bindings file.
-  const bindingsDir = world === "eryx-0.1" ? buildDir : join(buildDir, world);
-  mkdirSync(bindingsDir, { recursive: true });
-  const bindings = join(bindingsDir, BINDINGS_LIBRARY);
+  const bindings = join(worldDir, BINDINGS_LIBRARY);
   buildBindings(wasmTools, root, bindings, world);
   done(BINDINGS_LIBRARY);
 

@@ -6,6 +6,9 @@
 @external("env", "Py_InitializeEx") export declare function Py_InitializeEx(initsigs: i32): void;
 // @ts-ignore: decorator
 @external("env", "Py_IsInitialized") export declare function Py_IsInitialized(): i32;
+/** New reference. */
+// @ts-ignore: decorator
+@external("env", "PyImport_ImportModule") export declare function PyImport_ImportModule(name: usize): usize;
 /** Borrowed reference. */
 // @ts-ignore: decorator
 @external("env", "PyImport_AddModule") export declare function PyImport_AddModule(name: usize): usize;

@@ -3,12 +3,13 @@
 // the `(status, value)` pair the glue's entry points return (see
 // python/eryx_glue/codes.py), or an error text when Python itself failed.
 
-import { GLUE_MODULES, GLUE_PACKAGE, GLUE_SOURCES } from "../generated/glue";
+import { GLUE_DEFLATED, GLUE_DEFLATED_SIZE, GLUE_MODULES, GLUE_OFFSETS, GLUE_PACKAGE, GLUE_SIZE } from "../generated/glue";
 import {
-  decref, Py_CompileStringExFlags, Py_file_input, Py_InitializeEx, PyDict_GetItemString, PyDict_SetItemString,
-  PyErr_GetRaisedException, PyErr_Occurred, PyEval_EvalCode, PyImport_AddModule, PyList_New, PyLong_AsLong, PyModule_GetDict,
-  PyObject_CallObject, PyObject_Str, PyTuple_GetItem, PyTuple_New, PyTuple_Size, PyErr_Clear, PyTuple_SetItem,
-  PyUnicode_AsUTF8AndSize, PyUnicode_FromStringAndSize, Py_IncRef,
+  decref, Py_CompileStringExFlags, Py_file_input, Py_InitializeEx, PyBytes_AsStringAndSize, PyBytes_FromStringAndSize,
+  PyDict_GetItemString, PyDict_SetItemString, PyErr_GetRaisedException, PyErr_Occurred, PyEval_EvalCode, PyImport_AddModule,
+  PyImport_ImportModule, PyList_New, PyLong_AsLong, PyModule_GetDict, PyObject_CallObject, PyObject_CallOneArg, PyObject_Str,
+  PyTuple_GetItem, PyTuple_New, PyTuple_Size, PyErr_Clear, PyTuple_SetItem, PyUnicode_AsUTF8AndSize, PyUnicode_FromStringAndSize,
+  Py_IncRef,
 } from "./cpython";
 import { write } from "../libc";
 import { registerEryxModule } from "./native-module";
@@ -123,12 +124,47 @@ function newGlueModule(name: string): usize {
 }
 
 /**
+ * The glue's sources, inflated by CPython's built-in zlib (link/glue.ts
+ * deflated them): a new bytes reference, or 0 with the exception set.
+ * Done once, at initialisation (before the snapshot of a pre-initialised image).
+ */
+function inflateGlue(): usize {
+  let name = cstr("zlib");
+  let zlib = PyImport_ImportModule(name);
+  __release(name);
+  if (!zlib) return 0;
+  let fnName = cstr("decompress");
+  let decompress = PyDict_GetItemString(PyModule_GetDict(zlib), fnName); // borrowed
+  __release(fnName);
+  let packed = decompress ? PyBytes_FromStringAndSize(GLUE_DEFLATED, GLUE_DEFLATED_SIZE) : 0;
+  let text = packed ? PyObject_CallOneArg(decompress, packed) : 0;
+  decref(packed);
+  decref(zlib);
+  return text;
+}
+
+/**
  * Creates the glue package from its embedded sources, as an import would:
  * the package (with an empty `__path__`, so relative imports resolve), then
  * each submodule, run in its own namespace and bound on the package, in
  * dependency order; `__init__` last, in the package's namespace.
  */
 function loadGlue(): bool {
+  let text = inflateGlue();
+  if (!text) return false;
+  let ok = loadGlueFrom(text);
+  decref(text);
+  return ok;
+}
+
+function loadGlueFrom(text: usize): bool {
+  let box = memory.data(2 * sizeof<usize>());
+  if (PyBytes_AsStringAndSize(text, box, box + sizeof<usize>()) < 0) return false;
+  let sources = load<usize>(box);
+  if (load<isize>(box, sizeof<usize>()) != GLUE_SIZE) {
+    writeStderr("eryx-as: the runtime glue did not inflate to its size\n");
+    return false;
+  }
   packageDict = newGlueModule(GLUE_PACKAGE);
   if (!packageDict || !setItem(packageDict, "__path__", PyList_New(0))) return false;
   for (let i = 0; i < GLUE_MODULES.length; i++) {
@@ -138,7 +174,7 @@ function loadGlue(): bool {
     let dict = isPackage ? packageDict : newGlueModule(name);
     if (!dict) return false;
     let filename = cstr("<" + GLUE_PACKAGE + "/" + short + ".py>");
-    let code = Py_CompileStringExFlags(GLUE_SOURCES[i], filename, Py_file_input, 0, -1);
+    let code = Py_CompileStringExFlags(sources + <usize>GLUE_OFFSETS[i], filename, Py_file_input, 0, -1);
     __release(filename);
     let result = code ? PyEval_EvalCode(code, dict, dict) : 0;
     decref(code);
