@@ -1,29 +1,68 @@
-// `npm run bench [-- --runtime NAME=PATH ...] [--host rust|node ...] [--quick] [--only REGEX]`:
-// measures each runtime component on each host (the Rust reference host and
-// the Node host, node-host/), in the same run, with warm-up and repeated
-// samples; prints a markdown table with ratios against the first column and
-// writes docs/benchmarks.md and docs/benchmarks.json. `--only` measures just
-// the metrics whose names match (sizes are always listed).
+// `npm run bench [-- --runtime NAME=PATH ...] [--host rust|node|eryx05 ...] [--quick] [--only REGEX]`:
+// measures runtime components on each host, in the same run, with warm-up and
+// repeated samples; prints one markdown table per host with ratios against
+// its first column and writes docs/benchmarks.md and docs/benchmarks.json.
+// Hosts: the Rust reference host (`rust`: our 0.1.0-world component, its
+// pre-initialised image and the componentize-py peer), the Node host (`node`:
+// our component), and the published eryx 0.5.0 crate (`eryx05`, eryx-host/:
+// our 0.5-world component against eryx's own Rust runtime, plain and
+// pre-initialised; bench/eryx05-runtimes.ts). `--runtime` replaces the
+// components of the rust and node hosts. `--only` measures just the metrics
+// whose names match (raw sizes are always listed).
 
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import os from "node:os";
 import { Host, freshSession, root } from "../tests/e2e/host.ts";
+import { buildPeer } from "../peer/build.ts";
+import { OURS, OURS_PREINIT, RUST, RUST_PREINIT, prepareEryx05Runtimes } from "./eryx05-runtimes.ts";
+import { eryxHostBinary } from "../tests/e2e/eryx05.ts";
 
+type HostKind = "rust" | "node" | "eryx05";
+const HOSTS: HostKind[] = ["rust", "node", "eryx05"];
 const { values } = parseArgs({ options: { runtime: { type: "string", multiple: true }, host: { type: "string", multiple: true }, quick: { type: "boolean" }, only: { type: "string" } } });
 const only = values.only ? new RegExp(values.only) : null;
 const wanted = (name: string) => !only || only.test(name);
-const hosts = (values.host ?? ["rust", "node"]).map((h) => {
-  if (h !== "rust" && h !== "node") throw new Error(`--host must be rust or node, not ${h}`);
-  return h;
-});
-const runtimes = (values.runtime ?? [`eryx-as=${join(root, "dist", "runtime.wasm")}`]).map((spec) => {
-  const [name, path] = spec.split("=");
-  return { name, path };
+const hosts = (values.host ?? HOSTS).map((h) => {
+  if (!HOSTS.includes(h as HostKind)) throw new Error(`--host must be one of ${HOSTS.join(", ")}, not ${h}`);
+  return h as HostKind;
 });
 const N = values.quick ? 5 : 30;
+
+/** One column of a table: a component on a host. */
+interface Column {
+  name: string;
+  path: string;
+  /** eryx05 host: the component compiled ahead, which the host loads instead of compiling. */
+  precompiled?: string;
+  /** The guest runtime's own dynamic library (the size rows). */
+  dylib?: string;
+  /** Extra `--serve` arguments for every start of its host. */
+  args?: string[];
+}
+
+const ourDylib = join(root, "build", "liberyx_runtime.so");
+async function columnsOf(kind: HostKind): Promise<Column[]> {
+  if (kind === "eryx05") return prepareEryx05Runtimes();
+  if (values.runtime) {
+    return values.runtime.map((spec) => {
+      const [name, path] = spec.split("=");
+      return { name, path, dylib: path.endsWith(join("dist", "runtime.wasm")) ? ourDylib : undefined };
+    });
+  }
+  const ours: Column = { name: "eryx-as", path: join(root, "dist", "runtime.wasm"), dylib: ourDylib };
+  if (kind === "node") return [ours];
+  const columns = [ours];
+  const preinit = join(root, "dist", "runtime-preinit.wasm");
+  if (existsSync(preinit)) columns.push({ name: "eryx-as-preinit", path: preinit });
+  else process.stdout.write("[bench] no dist/runtime-preinit.wasm (npm run link -- --preinit): that column is left out\n");
+  columns.push({ name: "componentize-py", path: await buildPeer() });
+  return columns;
+}
 
 interface Metric { name: string; unit: string; median: number; p95: number; samples: number }
 
@@ -69,11 +108,53 @@ async function sample(host: Host, code: string, session: string, n = N, warmup =
   return out;
 }
 
+// zstd -19 of a 30-45 MiB component takes a while: sizes are kept in build/
+// by path, size and mtime, so an unchanged file is compressed once.
+const zstdCacheFile = join(root, "build", "bench-zstd-sizes.json");
+const zstdSizes: Record<string, number> = existsSync(zstdCacheFile) ? JSON.parse(readFileSync(zstdCacheFile, "utf8")) : {};
 function zstdSize(path: string): number {
-  return execFileSync("zstd", ["-19", "-c", path], { maxBuffer: 1 << 28 }).length;
+  const st = statSync(path);
+  const key = `${path}:${st.size}:${st.mtimeMs}`;
+  if (zstdSizes[key] === undefined) {
+    zstdSizes[key] = execFileSync("zstd", ["-19", "-c", path], { maxBuffer: 1 << 28 }).length;
+    writeFileSync(zstdCacheFile, JSON.stringify(zstdSizes, null, 1));
+  }
+  return zstdSizes[key];
 }
 
-async function measure(path: string, kind: "rust" | "node"): Promise<Metric[]> {
+/** Extra `--serve` arguments: load the component from the compiled-component cache or not. */
+function loadArgs(kind: HostKind, column: Column, cached: boolean): string[] {
+  const extra = column.args ?? [];
+  if (kind === "eryx05") return cached && column.precompiled ? ["--precompiled", column.precompiled, ...extra] : extra;
+  return cached ? extra : ["--no-cache", ...extra];
+}
+
+/** How long a new host took to load the component (its `info` op), with or without its cache. */
+async function loadMs(kind: HostKind, column: Column, cached: boolean): Promise<number> {
+  // tests/e2e/host.ts starts the eryx 0.5.0 host on a precompiled file always;
+  // compiling is measured on a host started here, as the crate's user would.
+  const h = kind === "eryx05" && !cached
+    ? spawn(eryxHostBinary, ["--serve", "--runtime", column.path, "--stdlib", join(root, "dist", "python-stdlib"), ...(column.args ?? [])], { cwd: root, stdio: ["pipe", "pipe", "inherit"] })
+    : null;
+  if (h) {
+    h.stdin.write(`${JSON.stringify({ id: 1, op: "info" })}\n`);
+    const [line] = (await once(createInterface({ input: h.stdout }), "line")) as [string];
+    h.stdin.end();
+    await once(h, "exit");
+    return (JSON.parse(line).value as { load_ms: number }).load_ms;
+  }
+  const host = await Host.start(loadArgs(kind, column, cached), column.path, kind);
+  try {
+    const info = (await host.request({ op: "info" })).value as unknown as { load_ms: number } | null;
+    if (!info) throw new Error("the host has no info op");
+    return info.load_ms;
+  } finally {
+    await host.close();
+  }
+}
+
+async function measure(column: Column, kind: HostKind): Promise<Metric[]> {
+  const path = column.path;
   const m: Metric[] = [];
   /** One metric; a runtime that cannot do it gets "n/a" instead of stopping the run. */
   const metric = async (name: string, unit: string, f: () => Promise<number[]>) => {
@@ -86,30 +167,23 @@ async function measure(path: string, kind: "rust" | "node"): Promise<Metric[]> {
     }
   };
   m.push(stats("component size", "MiB", [statSync(path).size / 1048576]));
-  const lib = join(root, "build", "liberyx_runtime.so");
-  if (path.endsWith(join("dist", "runtime.wasm"))) {
-    m.push(stats("runtime dylib size (raw)", "KiB", [statSync(lib).size / 1024]));
-    m.push(stats("runtime dylib size (zstd -19)", "KiB", [zstdSize(lib) / 1024]));
+  await metric("component size (zstd -19)", "MiB", async () => [zstdSize(path) / 1048576]);
+  if (column.dylib) {
+    m.push(stats("runtime dylib size (raw)", "KiB", [statSync(column.dylib).size / 1024]));
+    m.push(stats("runtime dylib size (zstd -19)", "KiB", [zstdSize(column.dylib) / 1024]));
   }
-  const host = await Host.start([], path, kind);
+  const host = await Host.start(loadArgs(kind, column, true), path, kind);
   try {
     // Its answer means the host has loaded the component, and cached it compiled.
     await host.request({ op: "info" });
     // Compiling the component: a host without the compiled-component cache
     // (one sample: it takes seconds), then loading it from the cache. On the
     // Node host: jco transpile + compiling the core modules, then only the
-    // compiling (the transpiled output is cached in build/jco).
-    for (const [name, args] of [["compile the component (no cache)", ["--no-cache"]], ["load the compiled component from the cache", []]] as const) {
-      await metric(name, "ms", async () => {
-        const h = await Host.start([...args], path, kind);
-        try {
-          const info = (await h.request({ op: "info" })).value as unknown as { load_ms: number } | null;
-          if (!info) throw new Error("the host has no info op");
-          return [info.load_ms];
-        } finally {
-          await h.close();
-        }
-      });
+    // compiling (the transpiled output is cached in build/jco). On the eryx
+    // 0.5.0 host: building the sandbox from the .wasm, then from the file
+    // `eryx05-host precompile` wrote (the crate's with_precompiled_file).
+    for (const [name, cached] of [["compile the component (no cache)", false], ["load the compiled component from the cache", true]] as const) {
+      await metric(name, "ms", async () => [await loadMs(kind, column, cached)]);
     }
     const cold: number[] = [];
     const first: number[] = [];
@@ -117,7 +191,13 @@ async function measure(path: string, kind: "rust" | "node"): Promise<Metric[]> {
     const coldMetrics = ["instantiate (cold, Python init)", "instantiate → first execute(\"pass\")", "host page faults, instantiate → first result"];
     for (let i = 0; i < (coldMetrics.some(wanted) ? N : 0); i++) {
       const before = minorFaults(host.pid);
-      const r = await host.execute("pass");
+      // The eryx crate's one-shot execute does not say how long instantiating
+      // took; a new session does (InProcessSession::new instantiates), then its
+      // first execute.
+      const session = kind === "eryx05" ? freshSession("cold") : undefined;
+      const r = await host.execute("pass", session);
+      if (!r.ok) throw new Error(`first execute: ${r.error}`);
+      if (session) await host.request({ op: "drop", session });
       faults.push(minorFaults(host.pid) - before);
       cold.push(r.instantiate_ms ?? NaN);
       first.push((r.instantiate_ms ?? 0) + r.elapsed_ms);
@@ -167,8 +247,10 @@ async function measure(path: string, kind: "rust" | "node"): Promise<Metric[]> {
       return snap;
     });
 
-    // Tracing cost on a tight loop: traced (always on) vs tracing switched off
-    // (the switch is eryx-as's own; other runtimes get n/a for it).
+    // Tracing cost on a tight loop: traced (always on) vs tracing switched
+    // off: eryx-as's own switch, or, in a runtime without one (eryx's Rust
+    // runtime traces with sys.settrace around every execute), sys.settrace(None)
+    // at the start of the same execute.
     const loop = "n = 0\nfor i in range(1000000):\n    n += i";
     const tr = freshSession("trace");
     let traced: number[] = [];
@@ -176,8 +258,7 @@ async function measure(path: string, kind: "rust" | "node"): Promise<Metric[]> {
     await metric("10⁶-iteration loop, traced", "ms", async () => (traced = await sample(host, loop, tr, 3, 1)));
     await metric("10⁶-iteration loop, untraced", "ms", async () => {
       const off = await host.execute("import eryx_glue.tracing\neryx_glue.tracing.enabled = False", tr);
-      if (!off.ok) throw new Error("no tracing switch");
-      untraced = await sample(host, loop, tr, 3, 1);
+      untraced = await sample(host, off.ok ? loop : `import sys\nsys.settrace(None)\n${loop}`, tr, 3, 1);
       return untraced;
     });
     await metric("tracing slowdown on that loop", "×", async () => [stats("", "", traced).median / stats("", "", untraced).median]);
@@ -207,42 +288,99 @@ async function measure(path: string, kind: "rust" | "node"): Promise<Metric[]> {
   return m;
 }
 
-const results: { runtime: string; metrics: Metric[] }[] = [];
-for (const r of runtimes) {
-  for (const kind of hosts) {
-    const name = hosts.length > 1 ? `${r.name}, ${kind} host` : r.name;
-    process.stdout.write(`[bench] ${name}: ${r.path}\n`);
-    results.push({ runtime: name, metrics: await measure(r.path, kind) });
+interface Result { runtime: string; metrics: Metric[] }
+const groups: { host: HostKind; results: Result[] }[] = [];
+for (const kind of hosts) {
+  const results: Result[] = [];
+  for (const column of await columnsOf(kind)) {
+    process.stdout.write(`[bench] ${column.name}, ${kind} host: ${column.path}\n`);
+    results.push({ runtime: column.name, metrics: await measure(column, kind) });
   }
+  groups.push({ host: kind, results });
 }
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
-const header = ["metric", ...results.flatMap((r, i) => i === 0 ? [`${r.runtime} median`, "p95"] : [`${r.runtime} median`, "p95", `ratio vs ${results[0].runtime}`])];
-const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
-for (const base of results[0].metrics) {
-  const cells = [`${base.name} (${base.unit})`];
-  for (const [i, r] of results.entries()) {
-    const metric = r.metrics.find((x) => x.name === base.name);
-    if (!metric || Number.isNaN(metric.median)) {
-      cells.push("n/a", "");
-    } else {
-      cells.push(fmt(metric.median), metric.samples > 1 ? fmt(metric.p95) : "");
+const find = (r: Result, name: string) => r.metrics.find((x) => x.name === name && !Number.isNaN(x.median));
+
+function table(results: Result[]): string {
+  const header = ["metric", ...results.flatMap((r, i) => i === 0 ? [`${r.runtime} median`, "p95"] : [`${r.runtime} median`, "p95", `ratio vs ${results[0].runtime}`])];
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
+  const names = [...new Set(results.flatMap((r) => r.metrics.map((x) => `${x.name}\u0000${x.unit}`)))];
+  for (const key of names) {
+    const [name, unit] = key.split("\u0000");
+    const cells = [`${name} (${unit})`];
+    const base = find(results[0], name);
+    for (const [i, r] of results.entries()) {
+      const metric = find(r, name);
+      cells.push(metric ? fmt(metric.median) : "n/a", metric && metric.samples > 1 ? fmt(metric.p95) : "");
+      if (i > 0) cells.push(metric && base ? fmt(metric.median / base.median) : "");
     }
-    if (i > 0) cells.push(metric && !Number.isNaN(metric.median) && !Number.isNaN(base.median) ? fmt(metric.median / base.median) : "");
+    lines.push(`| ${cells.join(" | ")} |`);
   }
-  lines.push(`| ${cells.join(" | ")} |`);
+  return lines.join("\n");
 }
-const table = lines.join("\n");
+
+/**
+ * Our 0.5-world component against eryx's Rust runtime, both in the eryx 0.5.0
+ * host: ours ÷ theirs for every latency (target ≤ 0.8) and every size (target
+ * ≤ 1/20); pre-initialised starts are compared with each other.
+ */
+function targets(results: Result[]): string | null {
+  const column = (name: string) => results.find((r) => r.runtime === name);
+  const [ours, oursPreinit, rust, rustPreinit] = [OURS, OURS_PREINIT, RUST, RUST_PREINIT].map(column);
+  if (!ours || !rust) return null;
+  const rows: [string, Result | undefined, Result | undefined, string, number][] = [
+    ["component size", ours, rust, "MiB", 1 / 20],
+    ["component size (zstd -19)", ours, rust, "MiB", 1 / 20],
+    ["runtime dylib size (raw)", ours, rust, "KiB", 1 / 20],
+    ["runtime dylib size (zstd -19)", ours, rust, "KiB", 1 / 20],
+    ["compile the component (no cache)", ours, rust, "ms", 0.8],
+    ["load the compiled component from the cache", ours, rust, "ms", 0.8],
+    ["instantiate → first execute(\"pass\")", ours, rust, "ms", 0.8],
+    ["instantiate → first execute(\"pass\"), pre-initialised", oursPreinit, rustPreinit, "ms", 0.8],
+    ["execute(\"pass\"), warm session", ours, rust, "ms", 0.8],
+    ["one awaited callback round trip", ours, rust, "ms", 0.8],
+    ["100 sequential awaited callbacks", ours, rust, "ms", 0.8],
+    ["asyncio.gather of 100 callbacks", ours, rust, "ms", 0.8],
+    ["snapshot + restore of a ~1 MiB state", ours, rust, "ms", 0.8],
+    ["10⁶-iteration loop, traced", ours, rust, "ms", 0.8],
+    ["tracing slowdown on that loop", ours, rust, "×", 0.8],
+    // Memory has no target: listed for the comparison.
+    ["host resident memory per idle instance, 10 alive", ours, rust, "MiB", NaN],
+  ];
+  const lines = ["| metric | eryx-as | eryx Rust runtime | eryx-as ÷ Rust | target | met |", "|---|---|---|---|---|---|"];
+  for (const [label, mine, theirs, unit, target] of rows) {
+    const name = label.replace(/, pre-initialised$/, "");
+    const a = mine && find(mine, name);
+    const b = theirs && find(theirs, name);
+    const ratio = a && b ? a.median / b.median : NaN;
+    const shown = Number.isNaN(target) ? "—" : target < 0.1 ? "≤ 1/20" : `≤ ${target}`;
+    const met = Number.isNaN(target) ? "—" : Number.isNaN(ratio) ? "n/a" : ratio <= target ? "yes" : "no";
+    lines.push(`| ${label} (${unit}) | ${a ? fmt(a.median) : "n/a"} | ${b ? fmt(b.median) : "n/a"} | ${Number.isNaN(ratio) ? "" : fmt(ratio)} | ${shown} | ${met} |`);
+  }
+  return lines.join("\n");
+}
+
+const HOST_TEXT: Record<HostKind, string> = {
+  rust: "the Rust reference host (wasmtime 40.0.4, host/)",
+  node: "the Node host (jco 1.35.0 on Node 26.10.0, node-host/; each instance in its own worker thread)",
+  eryx05: "the published eryx 0.5.0 crate (wasmtime 44.0.3, eryx-host/ `--serve`; a fresh session per cold start, since the crate's one-shot execute does not report instantiation apart)",
+};
+const sections: string[] = [];
+for (const g of groups) {
+  sections.push(`### ${HOST_TEXT[g.host].replace(/^the /, "The ")}`, "", table(g.results), "");
+  const t = g.host === "eryx05" ? targets(g.results) : null;
+  if (t) sections.push("Targets against eryx's Rust runtime in the same host and run (ours ÷ theirs):", "", t, "");
+}
 const machine = `${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
-process.stdout.write(`\n${table}\n`);
+process.stdout.write(`\n${sections.join("\n")}\n`);
 mkdirSync(join(root, "docs"), { recursive: true });
 const date = new Date().toISOString();
-writeFileSync(join(root, "docs", "benchmarks.json"), JSON.stringify({ date, machine, samples: N, results }, null, 2) + "\n");
+writeFileSync(join(root, "docs", "benchmarks.json"), JSON.stringify({ date, machine, samples: N, groups }, null, 2) + "\n");
 writeFileSync(join(root, "docs", "benchmarks.md"), [
   "# Benchmarks",
   "",
-  `Measured by \`npm run bench\` on ${date.slice(0, 10)}: ${machine}. Hosts: ${hosts.map((h) => h === "rust" ? "the Rust reference host (wasmtime 40.0.4, host/)" : "the Node host (jco 1.35.0 on Node 26.10.0, node-host/; each instance in its own worker thread)").join(" and ")}, one process per runtime and host; ${N} samples after warm-up unless the metric is expensive (then fewer). Times are the export call as the host measures it, median and p95.`,
+  `Measured by \`npm run bench\` on ${date.slice(0, 10)}: ${machine}. Hosts: ${groups.map((g) => HOST_TEXT[g.host]).join("; ")}. One process per component and host, the hosts one after the other; ${N} samples after warm-up unless the metric is expensive (then fewer). Times are the export call as the host measures it, median and p95; ratios are against the first column of each table.`,
   "",
-  table,
-  "",
+  ...sections,
 ].join("\n"));

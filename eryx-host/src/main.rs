@@ -2,15 +2,17 @@
 //! file with the crate's own API, or writes the Rust runtime component the crate links itself.
 //!
 //!   eryx05-host run <component.wasm> <python-stdlib-dir> <code>
-//!   eryx05-host link-rust-runtime <out.wasm>
-//!   eryx05-host --serve --runtime <component.wasm> --stdlib <dir> [--site-packages <dir>]...
-//!               [--net default|permissive] [--root-cert <cert.der>]... [--result-variable <name>]
+//!   eryx05-host link-rust-runtime <out.wasm> [--preinit <python-stdlib-dir>]
+//!   eryx05-host precompile <component.wasm> <out.cwasm>
+//!   eryx05-host --serve --runtime <component.wasm> --stdlib <dir> [--precompiled <file.cwasm>]
+//!               [--site-packages <dir>]... [--net default|permissive] [--root-cert <cert.der>]...
+//!               [--result-variable <name>] [--execution-timeout-secs <n>]
 //!
 //! `--serve` speaks the reference host's JSON-lines protocol (serve.rs), so the e2e suites run
 //! through the eryx crate (tests/e2e/host.ts, ERYX_AS_E2E_HOST=eryx05).
 
-// The reference host's standard callbacks, shared as source: host/ is on wasmtime 40 and its own
-// workspace, so it cannot be a dependency here (docs/eryx-0.5.md).
+// The reference host's standard callbacks, shared as source: host/ is built on wasmtime 40, this
+// crate on the eryx crate's wasmtime 44, so host/ cannot be a dependency here (docs/eryx-0.5.md).
 #[allow(dead_code)]
 #[path = "../../host/src/callbacks.rs"]
 mod callbacks;
@@ -18,7 +20,7 @@ mod callbacks;
 mod protocol;
 mod serve;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 
 #[tokio::main]
@@ -30,8 +32,12 @@ async fn main() -> Result<()> {
     match args.as_slice() {
         [cmd, wasm, stdlib, code] if cmd == "run" => run(wasm.into(), stdlib.into(), code).await,
         [cmd, out] if cmd == "link-rust-runtime" => link_rust_runtime(out.into()),
+        [cmd, out, flag, stdlib] if cmd == "link-rust-runtime" && flag == "--preinit" => {
+            preinit_rust_runtime(out.into(), stdlib.into()).await
+        }
+        [cmd, wasm, out] if cmd == "precompile" => precompile(wasm.into(), out.into()),
         _ => bail!(
-            "usage: eryx05-host run <component.wasm> <python-stdlib-dir> <code>\n       eryx05-host link-rust-runtime <out.wasm>"
+            "usage: eryx05-host run <component.wasm> <python-stdlib-dir> <code>\n       eryx05-host link-rust-runtime <out.wasm> [--preinit <python-stdlib-dir>]\n       eryx05-host precompile <component.wasm> <out.cwasm>"
         ),
     }
 }
@@ -39,6 +45,8 @@ async fn main() -> Result<()> {
 fn serve_options(args: &[String]) -> Result<serve::Options> {
     let mut options = serve::Options {
         runtime: PathBuf::from("dist/runtime-eryx-0.5.wasm"),
+        precompiled: None,
+        execution_timeout_secs: None,
         stdlib: PathBuf::from("dist/python-stdlib"),
         site_packages: Vec::new(),
         net: None,
@@ -51,6 +59,14 @@ fn serve_options(args: &[String]) -> Result<serve::Options> {
         match flag.as_str() {
             "--runtime" => options.runtime = value()?.into(),
             "--stdlib" => options.stdlib = value()?.into(),
+            "--precompiled" => options.precompiled = Some(value()?.into()),
+            "--execution-timeout-secs" => {
+                let v = value()?;
+                options.execution_timeout_secs = Some(
+                    v.parse()
+                        .with_context(|| format!("--execution-timeout-secs {v}"))?,
+                );
+            }
             "--site-packages" => options.site_packages.push(value()?.into()),
             "--net" => options.net = Some(value()?.clone()),
             "--result-variable" => options.result_variable = Some(value()?.clone()),
@@ -92,5 +108,26 @@ fn link_rust_runtime(out: PathBuf) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("linking the Rust runtime: {e}"))?;
     std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());
+    Ok(())
+}
+
+/// The Rust runtime pre-initialised by the crate's own `pre_initialize` (it links the runtime
+/// itself, as `link_rust_runtime` does, then snapshots Python's start-up with wasmtime-wizer).
+async fn preinit_rust_runtime(out: PathBuf, stdlib: PathBuf) -> Result<()> {
+    let bytes = eryx::preinit::pre_initialize(&stdlib, None, &[], &[])
+        .await
+        .map_err(|e| anyhow::anyhow!("pre-initialising the Rust runtime: {e}"))?;
+    std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());
+    Ok(())
+}
+
+/// A component compiled by the crate's engine configuration, for `--serve --precompiled`: the
+/// crate keeps no compiled-component cache without its `embedded` feature, so benchmarks fill
+/// one with this.
+fn precompile(wasm: PathBuf, out: PathBuf) -> Result<()> {
+    let bytes = eryx::PythonExecutor::precompile_file(&wasm)
+        .with_context(|| format!("compiling {}", wasm.display()))?;
+    std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     Ok(())
 }
