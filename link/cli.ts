@@ -26,7 +26,8 @@ if (values.help) {
     `  --world NAME             the world to link for: ${Object.keys(WORLDS).join(" (default), ")} (docs/eryx-0.5.md); eryx-0.5 writes dist/runtime-eryx-0.5.wasm\n` +
     "  --site-packages DIR      link every *.cpython-314-wasm32-wasi.so / *.abi3.so under DIR; the i-th DIR is /site-packages-<i> in the guest\n" +
     "  --extension GUEST=FILE   link FILE so that dlopen(GUEST) finds it (GUEST: absolute guest path)\n" +
-    "  --preinit                also write a pre-initialised copy (CPython already started; default dist/runtime-preinit.wasm, or --preinit-output PATH)\n" +
+    "  --preinit                also write a pre-initialised copy (CPython already started; default the component's name + -preinit: dist/runtime-preinit.wasm,\n" +
+    "                           dist/runtime-eryx-0.5-preinit.wasm with --world eryx-0.5; or --preinit-output PATH)\n" +
     "  --preimport A,B          with --preinit: modules imported before the snapshot (repeatable)\n");
   process.exit(0);
 }
@@ -35,8 +36,6 @@ const started = performance.now();
 try {
   const world = values.world ?? "eryx-0.1";
   if (!isWorldName(world)) throw new StageError("world", `unknown world ${JSON.stringify(world)}: one of ${Object.keys(WORLDS).join(", ")}`);
-  // The pre-initialiser (wasmtime 40) is bound to the 0.1.0 world.
-  if (values.preinit && world !== "eryx-0.1") throw new StageError("preinit", `--preinit is not available for --world ${world} yet (docs/eryx-0.5.md, "Status")`);
   const extensions = collectExtensions({ sitePackages: values["site-packages"], explicit: values.extension });
   const preimports = parsePreimports(values.preimport);
   if ((preimports.length || values["preinit-output"]) && !values.preinit) throw new StageError("preinit", "--preimport/--preinit-output need --preinit");

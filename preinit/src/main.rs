@@ -11,6 +11,9 @@
 //! handles, and the transform snapshots memory and mutable globals into a new
 //! component whose memory already holds the initialised interpreter.
 //!
+//! Either world: a component that imports `report-output` is of the eryx 0.5
+//! world (`eryx05.rs`: its stubs and exports), any other of the 0.1.0 world.
+//!
 //! ```text
 //! eryx-as-preinit --input dist/runtime.wasm --output dist/runtime-preinit.wasm \
 //!     --stdlib dist/python-stdlib [--site-packages DIR]... [--import MODULE]...
@@ -29,6 +32,8 @@ use host_common::{GuestFiles, GuestWasi};
 use wasmtime::component::{Accessor, Component, HasData, Instance, Linker};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+mod eryx05;
 
 /// Error text of the `invoke` stub (as in eryx's pre-initialiser).
 const INVOKE_STUB_ERROR: &str = "callbacks not available during pre-init";
@@ -187,6 +192,42 @@ fn log(started: Instant, message: &str) {
     );
 }
 
+/// The exports the protocol calls, in either world.
+enum Exports {
+    Eryx01(Sandbox),
+    Eryx05(eryx05::Exports),
+}
+
+impl Exports {
+    /// `execute(code)`: `Err` is the guest's traceback, a trap the outer error.
+    async fn execute(
+        &self,
+        store: &mut Store<PreinitState>,
+        code: String,
+    ) -> Result<Result<(), String>> {
+        match self {
+            Exports::Eryx01(sandbox) => {
+                let result = store
+                    .run_concurrent(async move |accessor| {
+                        sandbox.call_execute(accessor, code).await
+                    })
+                    .await
+                    .and_then(|inner| inner)
+                    .map_err(|e| anyhow!("execute trapped during pre-init: {e:?}"))?;
+                Ok(result.map(|_stdout| ()))
+            }
+            Exports::Eryx05(exports) => exports.execute(store, code).await,
+        }
+    }
+
+    async fn finalize_preinit(&self, store: &mut Store<PreinitState>) -> Result<()> {
+        match self {
+            Exports::Eryx01(sandbox) => sandbox.call_finalize_preinit(store).await,
+            Exports::Eryx05(exports) => exports.finalize_preinit(store).await,
+        }
+    }
+}
+
 async fn run_protocol(
     instrumented: Vec<u8>,
     files: GuestFiles,
@@ -207,8 +248,14 @@ async fn run_protocol(
 
     let mut linker: Linker<PreinitState> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).context("adding WASI p2")?;
-    Sandbox::add_to_linker::<PreinitState, StubImports>(&mut linker, |s| s)
-        .context("adding the stub sandbox imports")?;
+    let eryx05 = eryx05::is_world(&engine, &component);
+    if eryx05 {
+        log(started, "world: eryx 0.5 (imports report-output)");
+        eryx05::add_stubs(&mut linker).context("adding the stub eryx 0.5 imports")?;
+    } else {
+        Sandbox::add_to_linker::<PreinitState, StubImports>(&mut linker, |s| s)
+            .context("adding the stub sandbox imports")?;
+    }
 
     let state = PreinitState {
         wasi: GuestWasi::new(wasi_ctx(&files)?),
@@ -219,8 +266,12 @@ async fn run_protocol(
         .instantiate_async(&mut store, &component)
         .await
         .map_err(|e| anyhow!("instantiating the instrumented component: {e:?}"))?;
-    let sandbox =
-        Sandbox::new(&mut store, &instance).context("checking the component's exports")?;
+    let exports = if eryx05 {
+        eryx05::Exports::new(&mut store, &instance).map(Exports::Eryx05)
+    } else {
+        Sandbox::new(&mut store, &instance).map(Exports::Eryx01)
+    }
+    .context("checking the component's exports")?;
 
     if !imports.is_empty() {
         let code = imports
@@ -229,13 +280,7 @@ async fn run_protocol(
             .collect::<Vec<_>>()
             .join("\n");
         log(started, &format!("importing {}", imports.join(", ")));
-        let sandbox_ref = &sandbox;
-        let result = store
-            .run_concurrent(async move |accessor| sandbox_ref.call_execute(accessor, code).await)
-            .await
-            .and_then(|inner| inner)
-            .map_err(|e| anyhow!("execute trapped during pre-init: {e:?}"))?;
-        if let Err(e) = result {
+        if let Err(e) = exports.execute(&mut store, code).await? {
             bail!(
                 "importing {} failed during pre-init: {e}",
                 imports.join(", ")
@@ -244,8 +289,8 @@ async fn run_protocol(
     }
 
     log(started, "finalize-preinit");
-    sandbox
-        .call_finalize_preinit(&mut store)
+    exports
+        .finalize_preinit(&mut store)
         .await
         .map_err(|e| anyhow!("finalize-preinit trapped: {e:?}"))?;
     log(started, "snapshotting memory and globals");
