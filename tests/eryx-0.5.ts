@@ -1,6 +1,6 @@
 // `npm run test:eryx-0.5`: the eryx 0.5 world through the published eryx 0.5.0
-// crate. Builds eryx-host/ (nice -n 19; tens of minutes from nothing, which is
-// why `npm test` does not run this: docs/eryx-0.5.md), links
+// crate, on the plain image (npm test runs them on the pre-initialised one).
+// Builds eryx-host/ (nice -n 19; tens of minutes from nothing), links
 // dist/runtime-eryx-0.5.wasm (`npm run link -- --world eryx-0.5`; skip with
 // --no-link), then runs the contract suites and tests/e2e/eryx05.test.ts with
 // ERYX_AS_E2E_HOST=eryx05. Extra arguments name suites to run instead
@@ -12,7 +12,7 @@ import { ensureEryxHostBuilt } from "./e2e/eryx05.ts";
 
 const root = join(import.meta.dirname, "..");
 const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
-const SUITES = ["execute", "callbacks", "state", "tracing", "timers", "bad-input", "eryx05"];
+const SUITES = ["execute", "callbacks", "state", "tracing", "timers", "bad-input", "eryx05", "eryx05-preinit"];
 
 const args = process.argv.slice(2);
 const link = !args.includes("--no-link");

@@ -2,8 +2,9 @@
 // a member of the root Cargo workspace built on its own) in `--serve` mode, driven by tests/e2e/host.ts when
 // ERYX_AS_E2E_HOST=eryx05 (npm run test:eryx-0.5; docs/eryx-0.5.md).
 
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -28,4 +29,31 @@ export async function ensureEryxHostBuilt(log: (line: string) => void = (l) => p
   if (code !== 0 || !existsSync(eryxHostBinary)) throw new Error(`cargo build of eryx-host/ failed (exit ${code}); its errors are above`);
   log(`eryx-host/ built or up to date in ${((performance.now() - started) / 1000).toFixed(1)}s`);
   return eryxHostBinary;
+}
+
+const precompiled = new Map<string, string>();
+
+/**
+ * `runtime` compiled once by the crate's own engine configuration
+ * (`eryx05-host precompile`), for `--serve --precompiled` (the crate's
+ * `with_precompiled_file`): without its `embedded` feature eryx 0.5 keeps no
+ * compiled-component cache, so every host would compile the 30 MiB component
+ * again, tens of seconds each on 2 busy cores. Kept in build/ under a key of
+ * the component's bytes and the host binary's build time; written to a
+ * temporary name first, so concurrent test files never read half a file.
+ */
+export function eryx05Precompiled(runtime: string): string {
+  const key = createHash("sha256").update(readFileSync(runtime)).update(String(statSync(eryxHostBinary).mtimeMs)).digest("hex").slice(0, 16);
+  const known = precompiled.get(key);
+  if (known) return known;
+  const dir = join(root, "build", "cwasm-cache-eryx05");
+  const out = join(dir, `${key}.cwasm`);
+  if (!existsSync(out)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp`;
+    execFileSync(eryxHostBinary, ["precompile", runtime, tmp], { stdio: ["ignore", "ignore", "inherit"] });
+    renameSync(tmp, out);
+  }
+  precompiled.set(key, out);
+  return out;
 }

@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { ensureHostBuilt } from "../../host/sandbox.ts";
 import { nodeHostCli, nodeWithJspi } from "../../node-host/src/node-binary.ts";
-import { eryx05Runtime, eryxHostBinary } from "./eryx05.ts";
+import { eryx05Precompiled, eryx05Runtime, eryxHostBinary } from "./eryx05.ts";
 
 export const root = join(import.meta.dirname, "..", "..");
 
@@ -84,7 +84,7 @@ export class Host {
     const child = kind === "node"
       ? spawn(nodeWithJspi(), [nodeHostCli, ...serveArgs], { cwd: root })
       : kind === "eryx05"
-        ? spawn(eryxHostBinary, serveArgs, { cwd: root })
+        ? spawn(eryxHostBinary, [...serveArgs, "--precompiled", eryx05Precompiled(runtime)], { cwd: root })
         : spawn(await ensureHostBuilt(), serveArgs, { cwd: root });
     return new Host(child);
   }
