@@ -1,8 +1,11 @@
 """The callback API user code sees.
 
 ``invoke(name, **kwargs)`` awaits a host callback; every callback the host
-lists also gets a keyword-only wrapper (``await echo(message="hi")``), and a
-dotted name ``a.b.c`` becomes namespace objects (``await a.b.c(x=1)``).
+lists also gets a wrapper (``await echo(message="hi")``), and a dotted name
+``a.b.c`` becomes namespace objects (``await a.b.c(x=1)``). Wrappers are
+keyword-only in the 0.1.0 world (the 0.2.0 contract); in the eryx 0.5 world
+they also take positional arguments, bound to the parameters in the order of
+the schema's ``properties``, as eryx 0.5's own runtime does.
 ``list_callbacks()`` describes them, with the parsed JSON Schema. The list is
 re-read from the host on every execute; schemas are parsed only when
 ``list_callbacks()`` asks for them (most runs never do, and parsing them on
@@ -42,6 +45,8 @@ API_NAMES = frozenset({"invoke", "list_callbacks", "_EryxNamespace", "_EryxCallb
 _last_listing = None  # the host's listing [(name, description, schema JSON)] the bindings were made from
 _described = None  # list_callbacks()'s parsed form of it, made on demand
 _installed = {}  # name bound in G -> the object we bound
+_positional = False  # wrappers bind positional arguments (the eryx 0.5 world)
+_parameters = None  # callback name -> its schema's property names in order, made on the first positional call
 
 
 # The JSON of every call's arguments and result (invoke, inline), without
@@ -122,10 +127,47 @@ def list_callbacks():
     return [dict(cb) for cb in _described]
 
 
+def take_positional_arguments():
+    """The eryx 0.5 world: wrappers bind positional arguments to the schema's parameters."""
+    global _positional
+    _positional = True
+
+
+def _parameter_names(name):
+    global _parameters
+    if _parameters is None:
+        _parameters = {}
+        for listed_name, _description, schema in _last_listing or ():
+            if listed_name in _parameters:
+                continue  # a name listed twice: the first one's schema, as eryx 0.5's runtime
+            parsed = _parse_schema(schema)
+            properties = parsed.get("properties") if isinstance(parsed, dict) else None
+            _parameters[listed_name] = tuple(properties) if isinstance(properties, dict) else ()
+    return _parameters.get(name, ())
+
+
+def _bind_positional(name, args, kwargs):
+    """The keyword arguments of a call that also passed ``args``, or a TypeError as Python gives."""
+    names = _parameter_names(name) if _positional else ()
+    if len(args) > len(names):
+        takes = f"{len(names)} positional argument{'' if len(names) == 1 else 's'}"
+        given = f"{len(args)} {'was' if len(args) == 1 else 'were'} given"
+        raise TypeError(f"{name}() takes {takes} but {given}")
+    bound = {}
+    for parameter, arg in zip(names, args, strict=False):  # the names may outnumber the arguments
+        if parameter in kwargs:
+            raise TypeError(f"{name}() got multiple values for argument '{parameter}'")
+        bound[parameter] = arg
+    bound.update(kwargs)  # positionals first, as Python binds them
+    return bound
+
+
 def _make_callback(name):
     # A plain function that answers invoke()'s coroutine: one coroutine per
     # call instead of two, and still a coroutine function to inspect.
-    def callback(**kwargs):
+    def callback(*args, **kwargs):
+        if args:
+            kwargs = _bind_positional(name, args, kwargs)
         return invoke(name, **kwargs)
 
     inspect.markcoroutinefunction(callback)
@@ -142,7 +184,9 @@ class _EryxCallbackLeaf:
     def __init__(self, full_name):
         self._full_name = full_name
 
-    def __call__(self, **kwargs):
+    def __call__(self, /, *args, **kwargs):
+        if args:
+            kwargs = _bind_positional(self._full_name, args, kwargs)
         return invoke(self._full_name, **kwargs)
 
     def __repr__(self):
@@ -190,7 +234,7 @@ def _bind(name, obj):
 
 def refresh():
     """Re-reads the host's callbacks and (re)binds the API in G."""
-    global _described, _last_listing
+    global _described, _last_listing, _parameters
     try:
         listed = _eryx.list_callbacks()
     except Exception:  # noqa: BLE001 - a broken list must not break execute
@@ -199,6 +243,7 @@ def refresh():
         return  # unchanged since the last execute: the bindings stand
     _last_listing = listed
     _described = None
+    _parameters = None
     wanted = {
         "invoke": invoke,
         "list_callbacks": list_callbacks,

@@ -32,8 +32,9 @@ _world = _World()
 
 
 def use_output_record():
-    """Called once by the runtime when the world's execute returns execute-output."""
+    """Called once by the runtime when the world's execute returns execute-output (the eryx 0.5 world)."""
     _world.output_record = True
+    callbacks.take_positional_arguments()  # eryx 0.5's runtime binds them; the 0.2.0 contract is keyword-only
     return (OK, None)
 
 

@@ -1,6 +1,6 @@
 // Host callbacks (docs/contract.md §5, §6 and the differences in §12): the
 // component-model async `invoke` import, the embedded event loop, the
-// keyword-only wrappers and namespaces, and failures as RuntimeError.
+// wrappers (keyword-only in the 0.1.0 world) and namespaces, and failures as RuntimeError.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -94,9 +94,30 @@ test("an invalid-JSON result is a clear error", { skip: noInvalidJson }, async (
   assert.match(r.error!, /JSONDecodeError|Expecting value/);
 });
 
-test("wrappers are keyword-only, named and documented; positional arguments are a TypeError", async () => {
-  const r = await ok("print(echo.__name__, echo.__doc__)\ntry:\n    await echo('positional')\nexcept TypeError as e:\n    print('TypeError')\ntry:\n    await invoke('echo', 'extra')\nexcept TypeError:\n    print('TypeError')");
-  assert.equal(r.value, "echo Invoke the 'echo' callback (async).\nTypeError\nTypeError");
+// Positional arguments: a TypeError in the 0.1.0 world (the 0.2.0 contract is keyword-only); eryx 0.5's
+// runtime binds them to the schema's properties in order, and so does ours in that world.
+const badCalls = "for code in ('echo(1, message=2)', 'add(1, 2, 3)', 'http.get(\\'u\\', url=\\'v\\')', 'invoke(\\'echo\\', \\'x\\')'):\n    try:\n        await eval(code)\n    except TypeError as e:\n        print(e)";
+
+test("wrappers are named and documented; positional arguments as the world has them", async () => {
+  const r = await ok(`print(echo.__name__, echo.__doc__)\n${badCalls}`);
+  const takesNone = (name: string, given: string) => `${name}() takes 0 positional arguments but ${given} given`;
+  const invokeError = "invoke() takes 1 positional argument but 2 were given";
+  assert.equal(r.value, [
+    "echo Invoke the 'echo' callback (async).",
+    ...(world === "eryx-0.5"
+      ? ["echo() got multiple values for argument 'message'", "add() takes 2 positional arguments but 3 were given", "http.get() got multiple values for argument 'url'"]
+      : [takesNone("echo", "1 was"), takesNone("add", "3 were"), takesNone("http.get", "1 was")]),
+    invokeError,
+  ].join("\n"));
+  assert.equal(r.callbacks.length, 0, "no bad call reaches the host");
+});
+
+test("positional arguments bound in the schema's order (eryx 0.5 world only)", { skip: world !== "eryx-0.5" && "the 0.1.0 world is keyword-only" }, async () => {
+  const r = await ok("print(await add(10, 32), await add(10, b=32), await echo('hi'), await http.get('u'))");
+  assert.equal(r.value, "42 42 {'echo': 'hi'} {'status': 200, 'url': 'u'}");
+  assert.deepEqual(r.callbacks.map((c) => [c.name, JSON.parse(c.args)]), [
+    ["add", { a: 10, b: 32 }], ["add", { a: 10, b: 32 }], ["echo", { message: "hi" }], ["http.get", { url: "u" }],
+  ]);
 });
 
 test("dotted callbacks become namespaces; unknown leaves fail only when awaited", async () => {

@@ -21,7 +21,7 @@ class BindingTest(GlueTest):
             self.ok("import inspect\nprint(echo.__name__, echo.__doc__, inspect.iscoroutinefunction(echo))"),
             "echo Invoke the 'echo' callback (async). True",
         )
-        self.assertIn("TypeError", self.error("await echo('positional')"))
+        self.assertIn("TypeError: echo() takes 0 positional arguments but 1 was given", self.error("await echo('x')"))
 
     def test_dotted_names_become_namespaces(self):
         for name in ("http.get", "http.post", "db.users.find"):
@@ -117,6 +117,90 @@ class InvokeTest(GlueTest):
         )
         starts = [(line, context) for line, e, context in self.host.trace if e["type"] == "callback_start"]
         self.assertEqual(starts, [(0, '{"message": "hi"}'), (0, "{}")])
+
+
+ADD_SCHEMA = json.dumps({"type": "object", "properties": {"a": {}, "b": {}}, "required": ["a", "b"]})
+
+
+class KeywordOnlyTest(GlueTest):
+    """The 0.1.0 world (the 0.2.0 contract): wrappers and leaves take keywords only, whatever the schema."""
+
+    def test_positional_arguments_are_a_type_error_and_call_nothing(self):
+        self.host.add_callback("add", schema=ADD_SCHEMA)
+        self.host.add_callback("search.dashboards", schema=ADD_SCHEMA)
+        self.assertIn("TypeError: add() takes 0 positional arguments but 2 were given", self.error("await add(1, 2)"))
+        self.assertIn(
+            "TypeError: search.dashboards() takes 0 positional arguments but 1 was given",
+            self.error("await search.dashboards('x')"),
+        )
+        self.assertIn("TypeError", self.error("await invoke('add', 1)"))
+        self.assertEqual(self.host.calls, [])
+
+
+class PositionalTest(GlueTest):
+    """The eryx 0.5 world: positional arguments bound to the schema's properties, in their order."""
+
+    def setUp(self):
+        super().setUp()
+        self.glue.use_output_record()  # what the runtime calls when execute answers execute-output
+
+    def ok(self, code):
+        return super().ok(code)[0]  # execute-output: (stdout, stderr, result-json, result-error)
+
+    def test_positionals_fill_the_properties_in_order(self):
+        self.host.add_callback("add", schema=ADD_SCHEMA)
+        self.host.add_callback("search.dashboards", schema=json.dumps({"properties": {"query": {}}}))
+        self.ok("await add(10, 32)\nawait add(10, b=32)\nawait search.dashboards('overview')\nawait add(a=1, b=2)")
+        self.assertEqual(
+            self.host.calls,
+            [
+                ("add", {"a": 10, "b": 32}),
+                ("add", {"a": 10, "b": 32}),
+                ("search.dashboards", {"query": "overview"}),
+                ("add", {"a": 1, "b": 2}),
+            ],
+        )
+        # Positionals come first in the JSON, as Python binds them.
+        self.ok("await add(10, b=32)")
+        self.assertEqual(list(self.host.calls[-1][1]), ["a", "b"])
+
+    def test_the_order_is_the_properties_not_required(self):
+        schema = {"type": "object", "properties": {"b": {}, "a": {}}, "required": ["a", "b"]}
+        self.host.add_callback("sub", schema=json.dumps(schema))
+        self.ok("await sub(1, 2)")
+        self.assertEqual(self.host.calls, [("sub", {"b": 1, "a": 2})])
+
+    def test_bad_calls_are_type_errors_before_the_host_is_called(self):
+        self.host.add_callback("add", schema=ADD_SCHEMA)
+        self.host.add_callback("search.dashboards", schema=json.dumps({"properties": {"query": {}}}))
+        self.host.add_callback("ping")  # no schema: no positional parameters
+        self.host.add_callback("odd", schema=json.dumps({"properties": ["a"]}))
+        cases = {
+            "await add(1, a=2)": "add() got multiple values for argument 'a'",
+            "await search.dashboards('t', query='o')": "search.dashboards() got multiple values for argument 'query'",
+            "await add(1, 2, 3)": "add() takes 2 positional arguments but 3 were given",
+            "await search.dashboards('a', 'b')": "search.dashboards() takes 1 positional argument but 2 were given",
+            "await ping(1)": "ping() takes 0 positional arguments but 1 was given",
+            "await odd(1)": "odd() takes 0 positional arguments but 1 was given",
+            "await search.typo(1)": "search.typo() takes 0 positional arguments but 1 was given",
+        }
+        for code, message in cases.items():
+            caught = self.ok(f"try:\n    {code}\nexcept TypeError as e:\n    print(e)")
+            self.assertEqual(caught, message, code)
+        self.assertIn("TypeError", self.error("await invoke('add', 1, 2)"))  # invoke stays keyword-only
+        self.assertEqual(self.host.calls, [])
+
+    def test_the_mapping_follows_listing_changes(self):
+        self.host.add_callback("f", schema=json.dumps({"properties": {"x": {}}}))
+        self.ok("await f(1)")
+        self.host.listing = [("f", "", json.dumps({"properties": {"y": {}}}))]
+        self.ok("await f(2)")
+        self.assertEqual(self.host.calls, [("f", {"x": 1}), ("f", {"y": 2})])
+
+    def test_a_leaf_takes_a_self_keyword(self):
+        self.host.add_callback("obj.method")
+        self.ok("await obj.method(self=1)")
+        self.assertEqual(self.host.calls, [("obj.method", {"self": 1})])
 
 
 if __name__ == "__main__":
