@@ -18,6 +18,8 @@ import { outOfMemory } from "./fatal";
 // @ts-ignore: decorator
 @external("env", "write") export declare function write(fd: i32, buf: usize, len: usize): isize;
 // @ts-ignore: decorator
+@external("env", "setenv") export declare function setenv(name: usize, value: usize, overwrite: i32): i32;
+// @ts-ignore: decorator
 @external("env", "__wasilibc_reset_preopens") export declare function wasilibcResetPreopens(): void;
 
 /** `malloc(size)` for the runtime's own blocks; out of memory ends the instance (fatal.ts). */

@@ -11,7 +11,7 @@ import {
   PyTuple_GetItem, PyTuple_New, PyTuple_Size, PyErr_Clear, PyTuple_SetItem, PyUnicode_AsUTF8AndSize, PyUnicode_FromStringAndSize,
   Py_IncRef,
 } from "./cpython";
-import { write } from "../libc";
+import { setenv, write } from "../libc";
 import { registerEryxModule } from "./native-module";
 import { STATUS_ERROR } from "./glue-codes";
 
@@ -195,12 +195,29 @@ function loadGlueFrom(text: usize): bool {
 }
 
 /**
+ * PYTHONHASHSEED=0 unless the host's environment sets it. With a random
+ * seed per instance, str and bytes hashes differ between instances, so do the
+ * collisions in every dict and set, and so the instructions (eryx 0.5's fuel)
+ * that the same code costs in a fresh instance (about 0.2 % measured). A
+ * pre-initialised image already gives every instance one seed, readable by
+ * anyone who has the image, so a fixed seed protects nothing less.
+ */
+function fixHashSeed(): void {
+  let name = cstr("PYTHONHASHSEED");
+  let zero = cstr("0");
+  setenv(name, zero, 0); // setenv copies both strings
+  __release(name);
+  __release(zero);
+}
+
+/**
  * Starts CPython (environment and preopens come from WASI: PYTHONHOME,
  * PYTHONPATH) and loads the glue package. Failures are reported on stderr and
  * leave `ready` false, so every execute answers with an Err.
  */
 export function initializeInterpreter(): void {
   registerEryxModule();
+  fixHashSeed();
   Py_InitializeEx(0);
   if (!loadGlue()) {
     if (PyErr_Occurred()) {

@@ -29,6 +29,13 @@ test("user code runs as __main__ with no runtime names in its globals", async ()
   assert.ok(names.includes("invoke") && names.includes("list_callbacks"));
 });
 
+test("str hashes and set order are the same in every fresh instance (PYTHONHASHSEED=0 unless the host sets it)", async () => {
+  const code = "import os, sys\nprint(sys.flags.hash_randomization, os.environ.get('PYTHONHASHSEED'), hash('eryx'), hash(b'eryx'), list({'a', 'b', 'c', 'd', 'e', 'f'}))";
+  const first = await ok(code); // one-shot executes: each on a fresh instance
+  assert.match(first, /^0 0 -?\d+ -?\d+ \[/);
+  assert.equal(await ok(code), first);
+});
+
 test("stdout: only trailing newlines are trimmed; stderr is dropped on success", async () => {
   assert.equal(await ok("print('a\\n\\n')"), "a");
   assert.equal(await ok("print('  spaced  ')"), "  spaced  ");
