@@ -93,10 +93,29 @@ def _compile(code):
     return compile(code, USER_FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
 
 
+# True in a pre-initialised image that holds `random`: the module seeded itself
+# once, at image time, so every instance would draw the same numbers.
+_reseed_random = False
+
+
+def reseed_after_image():
+    """Called by finalize-preinit: the first execute of each instance reseeds `random`."""
+    global _reseed_random
+    _reseed_random = "random" in sys.modules
+
+
+def _reseed():
+    global _reseed_random
+    _reseed_random = False
+    sys.modules["random"].seed()  # from os.urandom: this instance's own entropy
+
+
 def execute(code):
     """Runs user code in G. Ok: stdout without trailing newlines; error: stderr + traceback."""
     if "\0" in code:
         return (ERROR, "Invalid code string: contains null bytes")
+    if _reseed_random:
+        _reseed()
     keep_reserve()
     callbacks.refresh()
     capture = Capture()

@@ -8,7 +8,7 @@ makes immortal. Objects created later, by user code, are ordinary objects.
 import gc
 
 from .codes import OK
-from .execute import execute
+from .execute import execute, reseed_after_image
 
 # Runs of the execute path whose bytecode CPython then has specialised.
 _WARM_UP_RUNS = 4
@@ -38,4 +38,5 @@ def image_objects():
             todo.extend(gc.get_referents(obj))
     # Later collections must not walk (and write the GC headers of) the image.
     gc.freeze()
+    reseed_after_image()
     return (OK, found)

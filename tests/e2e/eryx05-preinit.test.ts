@@ -21,8 +21,12 @@ const skip = hostKind !== "eryx05" ? "the eryx 0.5 world only (ERYX_AS_E2E_HOST=
 const DIR = join(root, "build", "eryx05-preinit-e2e");
 const NORMAL = join(DIR, "runtime-eryx-0.5.wasm");
 const PREINIT = join(DIR, "runtime-eryx-0.5-preinit.wasm");
-/** `fractions` is not imported by the runtime's own start-up, so it witnesses the pre-import. */
-const PREIMPORTS = ["json", "re", "fractions"];
+/**
+ * `fractions` is not imported by the runtime's own start-up, so it witnesses
+ * the pre-import; `random` seeds itself at import, so the per-instance
+ * random numbers below witness the reseed.
+ */
+const PREIMPORTS = ["json", "re", "fractions", "random"];
 
 function ok(r: Response): string {
   assert.equal(r.error, null, `expected Ok: ${r.error}`);

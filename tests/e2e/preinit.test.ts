@@ -15,8 +15,11 @@ import { preinitialize } from "../../link/preinit.ts";
 const DIR = join(root, "build", "preinit-e2e");
 const NORMAL = join(DIR, "runtime.wasm");
 const PREINIT = join(DIR, "runtime-preinit.wasm");
-/** `fractions` is not imported by the runtime's own start-up, so it witnesses the pre-import. */
-const PREIMPORTS = ["json", "re", "fractions"];
+/**
+ * `fractions` is not imported by the runtime's own start-up, so it witnesses
+ * the pre-import; `random` seeds itself at import, so it witnesses the reseed.
+ */
+const PREIMPORTS = ["json", "re", "fractions", "random"];
 
 let host: Host;
 
@@ -47,6 +50,13 @@ test("the pre-imported modules are already loaded; others are not", async () => 
   assert.equal(r.value, "[True, True, True, False]");
   const f = await ok("from fractions import Fraction\nprint(Fraction(1, 3) + Fraction(1, 6))");
   assert.equal(f.value, "1/2");
+});
+
+test("a module that seeded itself in the image is reseeded in each fresh instance", async () => {
+  const code = "import sys, random\nprint('random' in sys.modules, random.random())";
+  const [first, second] = [(await ok(code)).value, (await ok(code)).value];
+  assert.match(first ?? "", /^True 0\.\d+$/);
+  assert.notEqual(first, second, "every instance drew the image's random numbers");
 });
 
 test("host callbacks are read at execute time, not frozen at pre-init (where the list was empty)", async () => {

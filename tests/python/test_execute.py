@@ -69,6 +69,21 @@ class ExecuteTest(GlueTest):
         self.assertEqual(text.count('File "<user>"'), 802)
         self.assertNotIn("not shown", text)
 
+    def test_the_first_execute_after_an_image_reseeds_random(self):
+        import random
+
+        from eryx_glue.execute import reseed_after_image
+
+        random.seed(1)
+        image_draw = random.random()
+        random.seed(1)  # what every instance of the image would start from
+        reseed_after_image()
+        self.ok("pass")
+        self.assertNotEqual(random.random(), image_draw)
+        random.seed(1)
+        self.ok("pass")  # only the first execute reseeds
+        self.assertEqual(random.random(), image_draw)
+
 
 if __name__ == "__main__":
     unittest.main()
