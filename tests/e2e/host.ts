@@ -84,7 +84,7 @@ export class Host {
     const child = kind === "node"
       ? spawn(nodeWithJspi(), [nodeHostCli, ...serveArgs], { cwd: root })
       : kind === "eryx05"
-        ? spawn(eryxHostBinary, [...serveArgs, "--precompiled", eryx05Precompiled(runtime)], { cwd: root })
+        ? spawn(eryxHostBinary, args.includes("--precompiled") ? serveArgs : [...serveArgs, "--precompiled", eryx05Precompiled(runtime)], { cwd: root })
         : spawn(await ensureHostBuilt(), serveArgs, { cwd: root });
     return new Host(child);
   }
