@@ -2,9 +2,10 @@
 // runs: our 0.5-world component and eryx's published Rust runtime, linked by
 // the eryx-runtime crate's own linker (its prebuilt liberyx_runtime.so with
 // the crate's CPython libraries) and pre-initialised by the crate's own
-// pre_initialize, plus each one compiled ahead (`eryx05-host precompile`):
-// the crate has no compiled-component cache without its `embedded` feature,
-// so without this every host start would compile the component again.
+// pre_initialize, plus each one compiled ahead into the e2e hosts' cache
+// (eryx05Precompiled in tests/e2e/eryx05.ts): the crate keeps no
+// compiled-component cache of its own, so without this every host start
+// would compile the component again.
 // All three get the same standard library: ours (dist/python-stdlib) plus
 // `dill` from the standard library the eryx crate package ships, because the
 // Rust runtime's snapshot_state pickles with dill (the crate's embedded
@@ -14,7 +15,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { basename, join } from "node:path";
 import { ERYX_05_CRATES, fetchEryxCrates } from "../link/eryx-crates.ts";
-import { ensureEryxHostBuilt, eryx05Runtime } from "../tests/e2e/eryx05.ts";
+import { ensureEryxHostBuilt, eryx05Precompiled, eryx05Runtime } from "../tests/e2e/eryx05.ts";
 
 const root = join(import.meta.dirname, "..");
 const out = join(root, "build", "eryx05-bench");
@@ -23,8 +24,6 @@ export interface Eryx05Runtime {
   name: string;
   /** The component the host is started on (`--runtime`). */
   path: string;
-  /** The same component compiled by the crate's engine (`--precompiled`). */
-  precompiled: string;
   /** The guest runtime's dynamic library, when the component has one of its own. */
   dylib?: string;
   /** Extra `--serve` arguments (the standard library with dill). */
@@ -100,21 +99,19 @@ export async function prepareEryx05Runtimes(): Promise<Eryx05Runtime[]> {
   // The crate's 30 s execution timeout is shorter than the Rust runtime's traced 10⁶ loop.
   const args = ["--stdlib", stdlib, "--execution-timeout-secs", "600"];
   const runtimes: Eryx05Runtime[] = [
-    { name: OURS, path: eryx05Runtime, precompiled: "", dylib: join(root, "build", "eryx-0.5", "liberyx_runtime.so"), args },
+    { name: OURS, path: eryx05Runtime, dylib: join(root, "build", "eryx-0.5", "liberyx_runtime.so"), args },
   ];
   // Our pre-initialised image for this world, when `npm run link -- --world eryx-0.5 --preinit` wrote one.
   const oursPreinit = join(root, "dist", "runtime-eryx-0.5-preinit.wasm");
-  if (existsSync(oursPreinit)) runtimes.push({ name: OURS_PREINIT, path: oursPreinit, precompiled: "", args });
+  if (existsSync(oursPreinit)) runtimes.push({ name: OURS_PREINIT, path: oursPreinit, args });
   runtimes.push(
-    { name: RUST, path: rust, precompiled: "", dylib: rustDylib, args },
-    { name: RUST_PREINIT, path: rustPreinit, precompiled: "", args },
+    { name: RUST, path: rust, dylib: rustDylib, args },
+    { name: RUST_PREINIT, path: rustPreinit, args },
   );
+  // Compiled ahead once, into the same cache the e2e hosts load from (tests/e2e/eryx05.ts).
   for (const r of runtimes) {
-    r.precompiled = join(out, `${basename(r.path, ".wasm")}.cwasm`);
-    if (!fresh(r.precompiled, [r.path, host])) {
-      log(`compiling ${basename(r.path)} ahead (eryx05-host precompile)`);
-      run(host, ["precompile", r.path, r.precompiled]);
-    }
+    log(`compiling ${basename(r.path)} ahead unless cached (eryx05-host precompile)`);
+    eryx05Precompiled(r.path);
   }
   return runtimes;
 }

@@ -36,16 +36,20 @@ const precompiled = new Map<string, string>();
 /**
  * `runtime` compiled once by the crate's own engine configuration
  * (`eryx05-host precompile`), for `--serve --precompiled` (the crate's
- * `with_precompiled_file`): without its `embedded` feature eryx 0.5 keeps no
- * compiled-component cache, so every host would compile the 30 MiB component
- * again, tens of seconds each on 2 busy cores. Kept in build/ under a key of
- * the component's bytes and the host binary's build time; written to a
+ * `with_precompiled_file`): without its `native-extensions` feature eryx 0.5
+ * keeps no compiled-component cache, so every host would compile the 30 MiB
+ * component again, tens of seconds each on 2 busy cores. Kept in build/ under
+ * a key of the component's bytes and the host binary's build time (hashed
+ * once per process and file version, not at every host start); written to a
  * temporary name first, so concurrent test files never read half a file.
+ * The benchmarks load the same files.
  */
 export function eryx05Precompiled(runtime: string): string {
-  const key = createHash("sha256").update(readFileSync(runtime)).update(String(statSync(eryxHostBinary).mtimeMs)).digest("hex").slice(0, 16);
-  const known = precompiled.get(key);
+  const { size, mtimeMs } = statSync(runtime);
+  const version = `${runtime}\0${size}\0${mtimeMs}\0${statSync(eryxHostBinary).mtimeMs}`;
+  const known = precompiled.get(version);
   if (known) return known;
+  const key = createHash("sha256").update(readFileSync(runtime)).update(String(statSync(eryxHostBinary).mtimeMs)).digest("hex").slice(0, 16);
   const dir = join(root, "build", "cwasm-cache-eryx05");
   const out = join(dir, `${key}.cwasm`);
   if (!existsSync(out)) {
@@ -54,6 +58,6 @@ export function eryx05Precompiled(runtime: string): string {
     execFileSync(eryxHostBinary, ["precompile", runtime, tmp], { stdio: ["ignore", "ignore", "inherit"] });
     renameSync(tmp, out);
   }
-  precompiled.set(key, out);
+  precompiled.set(version, out);
   return out;
 }
