@@ -8,8 +8,9 @@ they also take positional arguments, bound to the parameters in the order of
 the schema's ``properties``, as eryx 0.5's own runtime does.
 ``list_callbacks()`` describes them, with the parsed JSON Schema. The list is
 re-read from the host on every execute; schemas are parsed only when
-``list_callbacks()`` asks for them (most runs never do, and parsing them on
-the first execute of a pre-initialised instance is measurable).
+``list_callbacks()`` or a positional call needs them (most runs never do, and
+parsing them on the first execute of a pre-initialised instance is
+measurable).
 """
 
 import asyncio
@@ -46,7 +47,6 @@ _last_listing = None  # the host's listing [(name, description, schema JSON)] th
 _described = None  # list_callbacks()'s parsed form of it, made on demand
 _installed = {}  # name bound in G -> the object we bound
 _positional = False  # wrappers bind positional arguments (the eryx 0.5 world)
-_parameters = None  # callback name -> its schema's property names in order, made on the first positional call
 
 
 # The JSON of every call's arguments and result (invoke, inline), without
@@ -116,15 +116,19 @@ async def invoke(_callback_name, **kwargs):
     return value if end == len(result) else json.loads(result)
 
 
-def list_callbacks():
-    """The host's callbacks: name, description and parameters_schema (parsed JSON Schema or None)."""
+def _described_callbacks():
     global _described
     if _described is None:
         _described = [
             {"name": name, "description": description, "parameters_schema": _parse_schema(schema)}
             for name, description, schema in _last_listing or ()
         ]
-    return [dict(cb) for cb in _described]
+    return _described
+
+
+def list_callbacks():
+    """The host's callbacks: name, description and parameters_schema (parsed JSON Schema or None)."""
+    return [dict(cb) for cb in _described_callbacks()]
 
 
 def take_positional_arguments():
@@ -134,16 +138,13 @@ def take_positional_arguments():
 
 
 def _parameter_names(name):
-    global _parameters
-    if _parameters is None:
-        _parameters = {}
-        for listed_name, _description, schema in _last_listing or ():
-            if listed_name in _parameters:
-                continue  # a name listed twice: the first one's schema, as eryx 0.5's runtime
-            parsed = _parse_schema(schema)
-            properties = parsed.get("properties") if isinstance(parsed, dict) else None
-            _parameters[listed_name] = tuple(properties) if isinstance(properties, dict) else ()
-    return _parameters.get(name, ())
+    """The schema's property names in order; a name listed twice: the first one's, as eryx 0.5's runtime."""
+    for cb in _described_callbacks():
+        if cb["name"] == name:
+            schema = cb["parameters_schema"]
+            properties = schema.get("properties") if isinstance(schema, dict) else None
+            return tuple(properties) if isinstance(properties, dict) else ()
+    return ()
 
 
 def _bind_positional(name, args, kwargs):
@@ -234,7 +235,7 @@ def _bind(name, obj):
 
 def refresh():
     """Re-reads the host's callbacks and (re)binds the API in G."""
-    global _described, _last_listing, _parameters
+    global _described, _last_listing
     try:
         listed = _eryx.list_callbacks()
     except Exception:  # noqa: BLE001 - a broken list must not break execute
@@ -243,7 +244,6 @@ def refresh():
         return  # unchanged since the last execute: the bindings stand
     _last_listing = listed
     _described = None
-    _parameters = None
     wanted = {
         "invoke": invoke,
         "list_callbacks": list_callbacks,
