@@ -1,5 +1,6 @@
 // The project's Rust programs (reference host, pre-initialiser, peer fixup,
-// and eryx-host/ on the published eryx 0.5.0 crate) are one Cargo workspace:
+// the link's wasm-tools commands, and eryx-host/ on the published eryx 0.5.0
+// crate) are one Cargo workspace:
 // one Cargo.lock and one target/ at the root. This is the one place that
 // builds the first three or finds them.
 //
@@ -7,7 +8,10 @@
 // eryx05-host --locked`): cargo unifies the features of shared dependencies
 // across what it builds, so building members one by one would compile
 // wasmtime and everything above it once per feature set, and --locked keeps
-// the pinned versions. eryx05-host is left out: it brings a second wasmtime
+// the pinned versions. The link's first stage needs only the wasm-tools
+// commands: it builds that one binary, still with the features the whole
+// workspace unifies to (`--workspace ... --bin`), so the later full build
+// reuses every crate it compiled. eryx05-host is left out: it brings a second wasmtime
 // (44, the eryx crate's) that nothing here needs; tests/e2e/eryx05.ts builds
 // it on its own.
 
@@ -21,6 +25,7 @@ export const WORKSPACE_MEMBERS = [
   { dir: "host-common", binary: null },
   { dir: "preinit", binary: "eryx-as-preinit" },
   { dir: join("peer", "fixup"), binary: "peer-fixup" },
+  { dir: join("link", "wasm-tools"), binary: "eryx-as-wasm-tools" },
 ] as const;
 
 export type CargoBinaryName = NonNullable<(typeof WORKSPACE_MEMBERS)[number]["binary"]>;
@@ -63,14 +68,15 @@ export class CargoBuildError extends Error {}
 /**
  * Returns the path of a workspace binary, first building the workspace
  * (`cargo build --release --workspace --exclude eryx05-host --locked`) if the binary is missing or
- * stale. Cargo's output goes to stderr so that stdout stays the caller's.
+ * stale; with `onlyThisBinary`, only that binary and what it needs (`--bin`).
+ * Cargo's output goes to stderr so that stdout stays the caller's.
  * Concurrent callers are safe: cargo serialises builds of one target/.
  */
-export async function ensureCargoBinary(root: string, name: CargoBinaryName, log: (line: string) => void): Promise<string> {
+export async function ensureCargoBinary(root: string, name: CargoBinaryName, log: (line: string) => void, options: { onlyThisBinary?: boolean } = {}): Promise<string> {
   const binary = cargoBinaryPath(root, name);
   if (!cargoBinaryNeedsBuild(root, name)) return binary;
-  const args = ["build", "--release", "--workspace", "--exclude", "eryx05-host", "--locked"];
-  log(`building the Rust workspace for ${name} (cargo ${args.join(" ")}; the first build takes several minutes)...`);
+  const args = ["build", "--release", "--workspace", "--exclude", "eryx05-host", "--locked", ...(options.onlyThisBinary ? ["--bin", name] : [])];
+  log(`building ${options.onlyThisBinary ? name : `the Rust workspace for ${name}`} (cargo ${args.join(" ")}; the first build takes ${options.onlyThisBinary ? "about a minute" : "several minutes"})...`);
   const started = performance.now();
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn("cargo", args, { cwd: root, stdio: ["ignore", 2, 2] });
@@ -79,14 +85,14 @@ export async function ensureCargoBinary(root: string, name: CargoBinaryName, log
   });
   if (code !== 0) throw new CargoBuildError(`cargo ${args.join(" ")} failed (exit ${code}); its errors are above`);
   // Cargo leaves a binary untouched when nothing needed relinking; mark every
-  // binary fresh (the whole workspace was just built) so the next call does not build again.
+  // binary just built fresh so the next call does not build again.
   const now = new Date();
   for (const m of WORKSPACE_MEMBERS) {
-    if (!m.binary) continue;
+    if (!m.binary || (options.onlyThisBinary && m.binary !== name)) continue;
     const path = cargoBinaryPath(root, m.binary);
     if (!existsSync(path)) throw new CargoBuildError(`cargo ${args.join(" ")} succeeded but ${path} is missing`);
     utimesSync(path, now, now);
   }
-  log(`built the Rust workspace in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+  log(`built ${options.onlyThisBinary ? name : "the Rust workspace"} in ${((performance.now() - started) / 1000).toFixed(1)}s`);
   return binary;
 }

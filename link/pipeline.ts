@@ -109,7 +109,7 @@ export async function link(options: LinkOptions): Promise<LinkResult> {
   mkdirSync(join(output, ".."), { recursive: true });
 
   let done = stage("tools", "wasm-tools");
-  const wasmTools = ensureWasmTools(root, (line) => process.stdout.write(`[link]   ${line}\n`));
+  const wasmTools = await ensureWasmTools(root, (line) => process.stdout.write(`[link]   ${line}\n`));
   done(wasmTools);
 
   done = stage("vendor", "CPython 3.14 WASI build from the componentize-py wheel");

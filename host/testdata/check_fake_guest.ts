@@ -1,20 +1,20 @@
 // Self-check of the host against fake_guest.wat (no CPython needed):
 //   npx tsx host/testdata/check_fake_guest.ts [--with-timeout]
-// Builds the fake component with wasm-tools (.tools/bin or PATH), runs the
+// Builds the fake component with the link's wasm-tools commands (link/wasm-tools/), runs the
 // host in --serve mode and checks callbacks, concurrency, traces, traps and
 // the session ops. `--with-timeout` adds the 30 s epoch-timeout case.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureWasmTools } from "../../link/tools.ts";
 import { ensureHostBuilt } from "../sandbox.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(dirname(here));
 const outDir = join(root, "target", "fake-guest");
-const local = join(root, ".tools", "bin", "wasm-tools");
-const wasmTools = existsSync(local) ? local : "wasm-tools";
+const wasmTools = await ensureWasmTools(root, (line) => process.stderr.write(`[fake-guest] ${line}\n`));
 
 function run(cmd: string, args: string[], input?: string): string {
   const r = spawnSync(cmd, args, { cwd: root, input, encoding: "utf8", maxBuffer: 64 << 20 });

@@ -7,7 +7,8 @@ export const VENDOR = join(ROOT, ".cache", "vendor");
 export const BUILD = join(ROOT, "build");
 export const RUNTIME_SO = join(BUILD, "liberyx_runtime.so");
 export const BINDINGS_SO = join(BUILD, "liberyx_bindings.so");
-export const WASM_TOOLS = join(ROOT, ".tools", "bin", "wasm-tools");
+/** The link's wasm-tools commands (link/wasm-tools/, built by `npm run link`). */
+export const WASM_TOOLS = join(ROOT, "target", "release", "eryx-as-wasm-tools");
 
 export function hex(bytes: ArrayLike<number>): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
