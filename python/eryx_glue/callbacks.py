@@ -233,13 +233,14 @@ def _bind(name, obj):
     _installed[name] = obj
 
 
-def refresh():
-    """Re-reads the host's callbacks and (re)binds the API in G."""
+def refresh(listed=None):
+    """Re-reads the host's callbacks (or takes ``listed``) and (re)binds the API in G."""
     global _described, _last_listing
-    try:
-        listed = _eryx.list_callbacks()
-    except Exception:  # noqa: BLE001 - a broken list must not break execute
-        listed = []
+    if listed is None:
+        try:
+            listed = _eryx.list_callbacks()
+        except Exception:  # noqa: BLE001 - a broken list must not break execute
+            listed = []
     if listed == _last_listing:
         return  # unchanged since the last execute: the bindings stand
     _last_listing = listed

@@ -7,15 +7,23 @@ makes immortal. Objects created later, by user code, are ordinary objects.
 
 import gc
 
+from . import callbacks
 from .codes import OK
 from .execute import execute, reseed_after_image
 
 # Runs of the execute path whose bytecode CPython then has specialised.
 _WARM_UP_RUNS = 4
+_WARM_UP_CALLBACK = "eryx_image_warm_up"
 
 
 def image_objects():
     """(OK, every object reachable in the image), after a warm-up; the GC is frozen over them."""
+    # The pre-initialiser lists no callbacks; a host does. Binding a made-up
+    # listing once (a plain name and a dotted one) and dropping it again
+    # leaves that path's bytecode specialised, its type lookups cached and G
+    # grown in the image, for each instance's first execute to bind the host's.
+    callbacks.refresh([(_WARM_UP_CALLBACK, "", "{}"), (_WARM_UP_CALLBACK + ".leaf", "", "{}")])
+    callbacks.refresh([])
     for _ in range(_WARM_UP_RUNS):
         execute("pass")
     gc.collect()
