@@ -91,63 +91,106 @@ fn validate(wasm: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// A command's arguments: options with a value (in order, repeatable), switches, positionals.
+struct Arguments {
+    values: Vec<(String, String)>,
+    switches: Vec<String>,
+    positional: Vec<String>,
+}
+
+impl Arguments {
+    /// Splits `args` by the options `command` takes; any other `-…` is an error naming it
+    /// (a lone `-` is a positional: stdin).
+    fn parse(
+        command: &str,
+        args: &[String],
+        with_value: &[&str],
+        switches: &[&str],
+    ) -> Result<Self> {
+        let mut parsed = Arguments {
+            values: Vec::new(),
+            switches: Vec::new(),
+            positional: Vec::new(),
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            let a = arg.as_str();
+            if with_value.contains(&a) {
+                let value = it
+                    .next()
+                    .with_context(|| format!("{command}: {a} needs a value"))?;
+                parsed.values.push((a.to_string(), value.clone()));
+            } else if switches.contains(&a) {
+                parsed.switches.push(a.to_string());
+            } else if a.starts_with('-') && a != "-" {
+                bail!("{command}: unsupported option {a}");
+            } else {
+                parsed.positional.push(arg.clone());
+            }
+        }
+        Ok(parsed)
+    }
+
+    /// Every value given to one of `flags`, in order.
+    fn all<'a>(&'a self, flags: &'a [&'a str]) -> impl Iterator<Item = &'a str> + 'a {
+        self.values
+            .iter()
+            .filter(move |(f, _)| flags.contains(&f.as_str()))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The last value given to one of `flags`.
+    fn last<'a>(&'a self, flags: &'a [&'a str]) -> Option<&'a str> {
+        self.all(flags).last()
+    }
+
+    fn has(&self, switch: &str) -> bool {
+        self.switches.iter().any(|s| s == switch)
+    }
+}
+
+/// The WIT package at `path` (a directory or a file) and its world `name` (the only one if None).
+fn load_world(
+    path: &str,
+    name: Option<&str>,
+) -> Result<(wit_parser::Resolve, wit_parser::WorldId)> {
+    let mut resolve = wit_parser::Resolve::default();
+    let (package, _) = resolve.push_path(path)?;
+    let world = resolve.select_world(&[package], name)?;
+    Ok((resolve, world))
+}
+
 /// `wasm-tools wit-dylib`: the world's bindings library naming its interpreter, with the world's
 /// type information embedded (UTF-8 strings).
 fn wit_dylib(args: &[String]) -> Result<()> {
-    let (mut wit, mut interpreter, mut out) = (None, None, None);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--interpreter" => {
-                interpreter = Some(it.next().context("--interpreter needs a value")?.clone())
-            }
-            "-o" => out = Some(it.next().context("-o needs a value")?.clone()),
-            flag if flag.starts_with('-') => bail!("wit-dylib: unsupported option {flag}"),
-            // wasm-tools takes an input file here and does not read it.
-            path if wit.is_none() => wit = Some(path.to_string()),
-            _ => {}
-        }
-    }
-    let (wit, out) = (
-        wit.context("wit-dylib: no WIT directory")?,
-        out.context("wit-dylib: no -o")?,
-    );
-    let mut resolve = wit_parser::Resolve::default();
-    let (package, _) = resolve.push_path(&wit)?;
-    let world = resolve.select_world(&[package], None)?;
+    let args = Arguments::parse("wit-dylib", args, &["--interpreter", "-o"], &[])?;
+    // wasm-tools takes an input file after the WIT directory and does not read it.
+    let wit = args
+        .positional
+        .first()
+        .context("wit-dylib: no WIT directory")?;
+    let out = args.last(&["-o"]).context("wit-dylib: no -o")?;
+    let (resolve, world) = load_world(wit, None)?;
     let mut opts = wit_dylib::DylibOpts {
-        interpreter,
+        interpreter: args.last(&["--interpreter"]).map(str::to_string),
         ..Default::default()
     };
     let mut wasm = wit_dylib::create(&resolve, world, Some(&mut opts));
     opts.async_.ensure_all_used()?;
     embed_component_metadata(&mut wasm, &resolve, world, StringEncoding::UTF8)?;
-    write(&out, &wasm)
+    write(out, &wasm)
 }
 
 /// `wasm-tools component embed`: the world's type information as a custom section of a module.
 fn component_embed(args: &[String]) -> Result<()> {
-    let (mut positional, mut world, mut out) = (Vec::new(), None, None);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--world" | "-w" => world = Some(it.next().context("--world needs a value")?.clone()),
-            "-o" => out = Some(it.next().context("-o needs a value")?.clone()),
-            flag if flag.starts_with('-') && flag != "-" => {
-                bail!("component embed: unsupported option {flag}")
-            }
-            other => positional.push(other.to_string()),
-        }
-    }
-    let ([wit, module], Some(out)) = (positional.as_slice(), out) else {
+    let args = Arguments::parse("component embed", args, &["--world", "-w", "-o"], &[])?;
+    let ([wit, module], Some(out)) = (args.positional.as_slice(), args.last(&["-o"])) else {
         bail!("component embed: expected <wit-path> <module> -o <out>");
     };
-    let mut resolve = wit_parser::Resolve::default();
-    let (package, _) = resolve.push_path(wit)?;
-    let world = resolve.select_world(&[package], world.as_deref())?;
+    let (resolve, world) = load_world(wit, args.last(&["--world", "-w"]))?;
     let mut wasm = wasm_input(module)?;
     embed_component_metadata(&mut wasm, &resolve, world, StringEncoding::UTF8)?;
-    write(&out, &wasm)
+    write(out, &wasm)
 }
 
 /// `wasm-tools component new`: a module with embedded type information → a component (validated).
@@ -164,37 +207,38 @@ fn component_new(module: &str, out: &str) -> Result<()> {
 /// `wasm-tools component link`: wit-component's linker with wasm-tools' defaults (output
 /// validated, debug names on); libraries, then dl-openable ones, then adapters, in that order.
 fn component_link(args: &[String]) -> Result<()> {
-    let mut linker = Linker::default().validate(true).debug_names(true);
-    let (mut libraries, mut dl_openable, mut adapters, mut out) =
-        (Vec::new(), Vec::new(), Vec::new(), None);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--use-built-in-libdl" => linker = linker.use_built_in_libdl(true),
-            "--stub-missing-functions" => linker = linker.stub_missing_functions(true),
-            "--validate" => {}
-            "--adapt" => adapters.push(named_file(value()?)?),
-            "--dl-openable" => dl_openable.push(named_file(value()?)?),
-            "-o" => out = Some(value()?.clone()),
-            flag if flag.starts_with('-') => bail!("component link: unsupported option {flag}"),
-            file => libraries.push(named_file(file)?),
-        }
+    let args = Arguments::parse(
+        "component link",
+        args,
+        &["--adapt", "--dl-openable", "-o"],
+        &[
+            "--use-built-in-libdl",
+            "--stub-missing-functions",
+            "--validate",
+        ],
+    )?;
+    let out = args.last(&["-o"]).context("component link: no -o")?;
+    let mut linker = Linker::default()
+        .validate(true)
+        .debug_names(true)
+        .use_built_in_libdl(args.has("--use-built-in-libdl"))
+        .stub_missing_functions(args.has("--stub-missing-functions"));
+    for file in &args.positional {
+        let (name, wasm) = named_file(file)?;
+        linker = linker.library(&name, &wasm, false)?;
     }
-    let out = out.context("component link: no -o")?;
-    for (name, wasm) in &libraries {
-        linker = linker.library(name, wasm, false)?;
+    for file in args.all(&["--dl-openable"]) {
+        let (name, wasm) = named_file(file)?;
+        linker = linker.library(&name, &wasm, true)?;
     }
-    for (name, wasm) in &dl_openable {
-        linker = linker.library(name, wasm, true)?;
-    }
-    for (name, wasm) in &adapters {
-        linker = linker.adapter(name, wasm)?;
+    for file in args.all(&["--adapt"]) {
+        let (name, wasm) = named_file(file)?;
+        linker = linker.adapter(&name, &wasm)?;
     }
     let bytes = linker
         .encode()
         .context("failed to encode a component from modules")?;
-    write(&out, &bytes)
+    write(out, &bytes)
 }
 
 /// `wasm-tools component wit` of a component binary: its world as WIT text, docs included, the
