@@ -2,7 +2,7 @@
 # Where instantiate → first result of a component takes its page faults:
 # records every page fault of three one-shot execute("pass") runs with perf
 # and prints the faults per run by the wasm function that took them, then by
-# the region of linear memory they hit (bench/page-faults-regions.py).
+# the region of linear memory they hit (bench/page-faults-report.py).
 #   bench/page-faults.sh [COMPONENT]   (default dist/runtime-preinit.wasm)
 # Needs perf (Debian: linux-perf) and a built host (npm test or npm run sandbox builds it).
 set -euo pipefail
@@ -18,22 +18,9 @@ runs=3
 echo '{"op":"execute","code":"pass"}' | "$host" --serve --runtime "$component" --stdlib dist/python-stdlib >/dev/null 2>&1
 for i in $(seq $runs); do echo '{"op":"execute","code":"pass"}'; done > "$work/requests"
 perf record -q -d -c 1 -e page-faults -o "$work/perf.data" "$host" --serve --runtime "$component" --stdlib dist/python-stdlib <"$work/requests" >/dev/null 2>&1
-perf script -i "$work/perf.data" -F ip,sym 2>/dev/null | python3 -c '
-import re, sys, collections
-runs = int(sys.argv[1])
-by = collections.Counter()
-for line in sys.stdin:
-    m = re.search(r"(wasm\[\d+\]::\S+)", line)
-    if m:
-        by[re.sub(r"wasm\[\d+\]::function\[\d+\]::", "", m.group(1))] += 1
-total = sum(by.values())
-print(f"page faults in wasm code per instantiate → first result: {total / runs:.0f}")
-for name, n in by.most_common(20):
-    print(f"{n / runs:8.1f}  {name}")
-' "$runs"
 # Regions: each library's static data from its memory base in the component and its dylink.0 size.
 target/release/eryx-as-wasm-tools print --skeleton "$component" >"$work/skeleton.txt"
 libs=()
 for f in .cache/vendor/*.so build/liberyx_runtime.so build/liberyx_bindings.so; do libs+=("$(basename "$f")=$f"); done
-perf script -i "$work/perf.data" -F addr,ip --show-mmap-events 2>/dev/null |
-  python3 bench/page-faults-regions.py "$runs" "$work/skeleton.txt" "${libs[@]}"
+perf script -i "$work/perf.data" -F addr,ip,sym --show-mmap-events 2>/dev/null |
+  python3 bench/page-faults-report.py "$runs" "$work/skeleton.txt" "${libs[@]}"

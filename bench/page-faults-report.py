@@ -1,14 +1,15 @@
-"""Where in linear memory a first execute takes its page faults.
+"""Where a first execute takes its page faults.
 
-Reads `perf script -F ip,sym,addr --show-mmap-events` of a `perf record -d
--e page-faults` run on stdin (bench/page-faults.sh --regions records one) and
-prints the faults per run by region of the guest's linear memory: each
+Reads `perf script -F addr,ip,sym --show-mmap-events` of a `perf record -d
+-e page-faults` run on stdin (bench/page-faults.sh records one) and prints
+the faults per run by the wasm function that took them, then by region of
+the guest's linear memory: each
 library's static data (its memory_base and dylink.0 mem_size), the shadow
 stack, the heap inside the image (pages the snapshot holds: a fault copies
 one), and memory above the image (zero pages). The heap rows also count
 distinct pages, since a fault is taken once per page and instance.
 
-  page-faults-regions.py RUNS COMPONENT_SKELETON_TXT LIB=FILE...
+  page-faults-report.py RUNS COMPONENT_SKELETON_TXT LIB=FILE...
 """
 
 import collections
@@ -69,6 +70,7 @@ def main():
     reservations = []  # (start, size) of anonymous mappings of 4 GiB or more: a 32-bit linear memory's
     mapped = []  # writable mappings of the compiled component: the whole file, and the memory image
     faults = []
+    by_function = collections.Counter()
     for line in sys.stdin:
         if "PERF_RECORD_MMAP" in line:
             m = re.search(r"\[(0x[0-9a-f]+)\((0x[0-9a-f]+)\) @ ", line)
@@ -83,6 +85,13 @@ def main():
         m = re.match(r"\s*([0-9a-f]+)\s", line)
         if m:
             faults.append(int(m.group(1), 16))
+        # The faulting code's symbol comes last (the data address may have one of its own first).
+        function = re.fullmatch(r"wasm\[\d+\]::(\S+)", line.split()[-1]) if line.strip() else None
+        if function:
+            by_function[re.sub(r"function\[\d+\]::", "", function.group(1))] += 1
+    print(f"page faults in wasm code per instantiate → first result: {sum(by_function.values()) / runs:.0f}")
+    for name, n in by_function.most_common(20):
+        print(f"{n / runs:8.1f}  {name}")
     # The memory image is the one mapped inside a linear memory's reservation.
     inside = [(m, r) for m in mapped for r in reservations if r[0] <= m[0] < r[0] + r[1]]
     if not inside:
