@@ -4,12 +4,12 @@ Reads `perf script -F addr,ip,sym --show-mmap-events` of a `perf record -d
 -e page-faults` run on stdin (bench/page-faults.sh records one) and prints
 the faults per run by the wasm function that took them, then by region of
 the guest's linear memory: each
-library's static data (its memory_base and dylink.0 mem_size), the shadow
+library's static data (bench/page-faults-libraries.ts), the shadow
 stack, the heap inside the image (pages the snapshot holds: a fault copies
 one), and memory above the image (zero pages). The heap rows also count
 distinct pages, since a fault is taken once per page and instance.
 
-  page-faults-report.py RUNS COMPONENT_SKELETON_TXT LIB=FILE...
+  page-faults-report.py RUNS LIBRARIES_FILE
 """
 
 import collections
@@ -20,52 +20,13 @@ import sys
 PAGE = 4096
 
 
-def uleb(data, i):
-    value = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return value, i
-
-
-def dylink_mem_size(path):
-    """mem_size from the dylink.0 custom section's mem-info subsection."""
-    with open(path, "rb") as f:
-        data = f.read()
-    i = 8
-    while i < len(data):
-        sid = data[i]
-        size, j = uleb(data, i + 1)
-        end = j + size
-        if sid == 0:
-            name_len, k = uleb(data, j)
-            if data[k : k + name_len] == b"dylink.0":
-                k += name_len
-                while k < end:
-                    sub = data[k]
-                    sub_len, k = uleb(data, k + 1)
-                    if sub == 1:
-                        return uleb(data, k)[0]
-                    k += sub_len
-        i = end
-    raise SystemExit(f"{path}: no dylink.0 mem-info")
-
-
 def main():
     runs = int(sys.argv[1])
+    regions = []  # (start, end, name): "NAME BASE SIZE" lines from bench/page-faults-libraries.ts
     with open(sys.argv[2]) as f:
-        skeleton = f.read()
-    regions = []
-    for arg in sys.argv[3:]:
-        lib, path = arg.split("=", 1)
-        export = re.search(rf'\(export "{re.escape(lib)}:memory_base" \(global (\d+)\)\)', skeleton)
-        if not export:
-            continue
-        base = int(re.search(rf"\(global \(;{export.group(1)};\) i32 i32\.const (\d+)\)", skeleton).group(1))
-        regions.append((base, base + dylink_mem_size(path), f"static data of {lib}"))
+        for line in f:
+            lib, base, size = line.split()
+            regions.append((int(base), int(base) + int(size), f"static data of {lib}"))
     regions.sort()
     reservations = []  # (start, size) of anonymous mappings of 4 GiB or more: a 32-bit linear memory's
     mapped = []  # writable mappings of the compiled component: the whole file, and the memory image

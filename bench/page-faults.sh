@@ -19,8 +19,6 @@ echo '{"op":"execute","code":"pass"}' | "$host" --serve --runtime "$component" -
 for i in $(seq $runs); do echo '{"op":"execute","code":"pass"}'; done > "$work/requests"
 perf record -q -d -c 1 -e page-faults -o "$work/perf.data" "$host" --serve --runtime "$component" --stdlib dist/python-stdlib <"$work/requests" >/dev/null 2>&1
 # Regions: each library's static data from its memory base in the component and its dylink.0 size.
-target/release/eryx-as-wasm-tools print --skeleton "$component" >"$work/skeleton.txt"
-libs=()
-for f in .cache/vendor/*.so build/liberyx_runtime.so build/liberyx_bindings.so; do libs+=("$(basename "$f")=$f"); done
+npx tsx bench/page-faults-libraries.ts "$component" .cache/vendor/*.so build/liberyx_runtime.so build/liberyx_bindings.so >"$work/libraries"
 perf script -i "$work/perf.data" -F addr,ip,sym --show-mmap-events 2>/dev/null |
-  python3 bench/page-faults-report.py "$runs" "$work/skeleton.txt" "${libs[@]}"
+  python3 bench/page-faults-report.py "$runs" "$work/libraries"

@@ -90,14 +90,34 @@ export function linkComponent(wasmTools: string, v: Vendored, libs: { runtime: s
   ]);
 }
 
-/** The memory base the linker gave `library` in a component (read from its text form). */
-export function linkedMemoryBase(wasmTools: string, component: string, library: string): number {
+/**
+ * The memory base the linker gave each library of a component, by library
+ * name, read from its text form once. Global indices restart in every core
+ * module, so only the first definition of each index and the first export of
+ * each name count: those of the linker's main module, which the text lists
+ * before the libraries that import its globals.
+ */
+export function linkedMemoryBases(wasmTools: string, component: string): Map<string, number> {
   const text = runWasmTools(wasmTools, "inspect", ["print", "--skeleton", component]);
-  const exportLine = new RegExp(`\\(export "${library.replace(/[.+]/g, "\\$&")}:memory_base" \\(global (\\d+)\\)\\)`).exec(text);
-  if (!exportLine) throw new Error(`${library}:memory_base not found in ${component}`);
-  const global = new RegExp(`\\(global \\(;${exportLine[1]};\\) i32 i32\\.const (\\d+)\\)`).exec(text);
-  if (!global) throw new Error(`global ${exportLine[1]} not found in ${component}`);
-  return Number(global[1]);
+  const constants = new Map<string, number>();
+  for (const m of text.matchAll(/\(global \(;(\d+);\) i32 i32\.const (\d+)\)/g)) {
+    if (!constants.has(m[1])) constants.set(m[1], Number(m[2]));
+  }
+  const bases = new Map<string, number>();
+  for (const m of text.matchAll(/\(export "([^"]+):memory_base" \(global (\d+)\)\)/g)) {
+    if (bases.has(m[1])) continue;
+    const value = constants.get(m[2]);
+    if (value === undefined) throw new Error(`global ${m[2]} (${m[1]}:memory_base) not found in ${component}`);
+    bases.set(m[1], value);
+  }
+  return bases;
+}
+
+/** The memory base the linker gave `library` in a component. */
+export function linkedMemoryBase(wasmTools: string, component: string, library: string): number {
+  const base = linkedMemoryBases(wasmTools, component).get(library);
+  if (base === undefined) throw new Error(`${library}:memory_base not found in ${component}`);
+  return base;
 }
 
 export async function link(options: LinkOptions): Promise<LinkResult> {

@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { Host, freshSession, root } from "./host.ts";
 import { collectExtensions } from "../../link/extensions.ts";
-import { link, linkedMemoryBase } from "../../link/pipeline.ts";
+import { link, linkedMemoryBases } from "../../link/pipeline.ts";
 import { wasmToolsPath } from "../../link/tools.ts";
 import { AS_DEMO_FILE, buildDemoExtensions, C_DEMO_FILE } from "../fixtures/demo-extensions.ts";
 
@@ -52,10 +52,8 @@ async function run(code: string, session?: string): Promise<string> {
 }
 
 test("both libraries are in the component under their guest paths, each with its own static data", () => {
-  const wasmTools = wasmToolsPath(root);
-  const asBase = linkedMemoryBase(wasmTools, OUTPUT, AS_GUEST);
-  const cBase = linkedMemoryBase(wasmTools, OUTPUT, C_GUEST);
-  const runtimeBase = linkedMemoryBase(wasmTools, OUTPUT, "liberyx_runtime.so");
+  const bases = linkedMemoryBases(wasmToolsPath(root), OUTPUT);
+  const [asBase, cBase, runtimeBase] = [AS_GUEST, C_GUEST, "liberyx_runtime.so"].map((library) => bases.get(library)!);
   assert.ok(asBase > runtimeBase && cBase > runtimeBase, `runtime ${runtimeBase}, eryx_as_demo ${asBase}, c_demo ${cBase}`);
   assert.notEqual(asBase, cBase);
 });
